@@ -1,0 +1,38 @@
+//! numgate's domain: the types and rules of phone number verification, with no I/O.
+//!
+//! # Layout
+//! - [`phone`]: country codes, phone numbers and the carrier segment table.
+//! - [`code`]: verification codes — their alphabets, lengths and generation.
+//! - [`template`]: rendering SMS templates from a tenant's `TemplateParam`.
+//! - [`clock`]: time as an injected dependency.
+//! - [`secrets`]: the master key, sealing of stored secrets, keyed hashes of codes.
+//! - [`names`]: small validated identifiers (scheme names, OutId, sign names).
+#![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod code;
+pub mod names;
+pub mod phone;
+pub mod secrets;
+pub mod template;
+
+pub use clock::{Clock, FakeClock, SystemClock};
+pub use code::{CaseAuthPolicy, CodeLength, CodeType, DuplicatePolicy, VerifyCode};
+pub use phone::{Carrier, CountryCode, PhoneNumber};
+
+/// A parameter that failed validation: which one, and why, in words fit for the caller.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{param}: {reason}")]
+pub struct InvalidParam {
+    pub param: &'static str,
+    pub reason: String,
+}
+
+impl InvalidParam {
+    pub fn new(param: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            param,
+            reason: reason.into(),
+        }
+    }
+}
