@@ -1,0 +1,215 @@
+//! The records of the store and the inputs and outcomes of its operations.
+//! Times are Unix milliseconds ([`Millis`]).
+
+use numgate_domain::clock::Millis;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub id: i64,
+    pub name: String,
+    pub created_at: Millis,
+}
+
+#[derive(Clone)]
+pub struct NewAccessKey {
+    pub id: String,
+    pub tenant_id: i64,
+    /// The secret sealed with the master key (nonce and ciphertext).
+    pub sealed_secret: Vec<u8>,
+    pub created_at: Millis,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessKeyRecord {
+    pub id: String,
+    pub tenant_id: i64,
+    pub sealed_secret: Vec<u8>,
+    pub enabled: bool,
+    pub created_at: Millis,
+    pub last_used_at: Option<Millis>,
+}
+
+impl std::fmt::Debug for AccessKeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessKeyRecord")
+            .field("id", &self.id)
+            .field("tenant_id", &self.tenant_id)
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsSignature {
+    pub tenant_id: i64,
+    pub name: String,
+    /// Complimentary signatures come with every tenant and may be used only with
+    /// complimentary templates.
+    pub complimentary: bool,
+    pub approved: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsTemplate {
+    pub tenant_id: i64,
+    pub code: String,
+    pub name: String,
+    /// The text, with `${name}` variables.
+    pub content: String,
+    pub complimentary: bool,
+    pub approved: bool,
+}
+
+/// Identifies whose code it is: a number within a tenant's scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeKey {
+    pub tenant_id: i64,
+    pub scheme: String,
+    pub country_code: String,
+    /// National number, digits only.
+    pub phone: String,
+}
+
+/// A code to store and send, with the limits that apply to this send.
+#[derive(Clone)]
+pub struct NewCode {
+    pub key: CodeKey,
+    /// HMAC of the code exactly as generated.
+    pub code_hash: Vec<u8>,
+    /// HMAC of the code with letters folded to upper case.
+    pub code_hash_folded: Vec<u8>,
+    pub now: Millis,
+    pub expires_at: Millis,
+    /// Refuse (`TooSoon`) if a code was sent to this key less than this long ago.
+    pub interval_ms: i64,
+    /// Refuse if this many codes were sent to this number (any scheme of the
+    /// tenant) in the last hour / day.
+    pub hourly_cap: u32,
+    pub daily_cap: u32,
+    /// `DuplicatePolicy` 1: the number's older live codes stop being valid.
+    pub replace_older: bool,
+    pub biz_id: String,
+    pub out_id: Option<String>,
+    pub sign_name: String,
+    pub template_code: String,
+    /// The message with the code masked: what send records show.
+    pub masked_content: String,
+    /// The message to deliver, sealed with the master key.
+    pub sealed_text: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    Sent,
+    /// A code went to this number within the interval.
+    TooSoon,
+    HourlyCapReached,
+    DailyCapReached,
+}
+
+#[derive(Clone)]
+pub struct CodeCheck {
+    pub key: CodeKey,
+    /// The HMAC to match: of the exact code, or of the folded code.
+    pub code_hash: Vec<u8>,
+    /// Whether `code_hash` is to be compared with the folded hashes.
+    pub folded: bool,
+    pub now: Millis,
+    /// A code with this many wrong attempts is dead.
+    pub max_attempts: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckOutcome {
+    /// A live code matched and is now used.
+    Pass { out_id: Option<String> },
+    /// Nothing matched (wrong, expired, used, dead or unknown alike).
+    NoMatch,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendQuery {
+    pub tenant_id: i64,
+    pub country_code: String,
+    pub phone: String,
+    pub biz_id: Option<String>,
+    /// Records sent in `[from, to)`.
+    pub from: Millis,
+    pub to: Millis,
+    /// 1-based.
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// What QuerySendDetails reports of one send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendRecord {
+    pub biz_id: String,
+    pub country_code: String,
+    pub phone: String,
+    pub status: SendStatus,
+    pub err_code: Option<String>,
+    pub template_code: String,
+    pub content: String,
+    pub sent_at: Millis,
+    pub received_at: Option<Millis>,
+    pub out_id: Option<String>,
+}
+
+/// The `SendStatus` numbers of QuerySendDetails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendStatus {
+    Waiting = 1,
+    Failed = 2,
+    Delivered = 3,
+}
+
+impl SendStatus {
+    pub fn from_i64(v: i64) -> Self {
+        match v {
+            2 => Self::Failed,
+            3 => Self::Delivered,
+            _ => Self::Waiting,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct QueuedSms {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub biz_id: String,
+    pub country_code: String,
+    pub phone: String,
+    pub sealed_text: Vec<u8>,
+    /// How many times delivery was tried before this lease.
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryResult {
+    Delivered,
+    Failed { err_code: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// The queue message it was delivered for.
+    pub message_id: i64,
+    pub tenant_id: i64,
+    pub biz_id: String,
+    /// Digits with the country code.
+    pub phone: String,
+    pub text: String,
+    pub status: String,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PurgeCounts {
+    pub nonces: u64,
+    pub codes: u64,
+    pub messages: u64,
+    /// Send records older than the retention (QuerySendDetails looks back 30 days).
+    pub records: u64,
+}
