@@ -1,0 +1,88 @@
+//! The `numgate` command: run the server and administer a data directory.
+#![forbid(unsafe_code)]
+
+mod admin;
+mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use numgate_server::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "numgate",
+    version,
+    about = "Self-hosted phone number verification, compatible with Alibaba Cloud Dypnsapi"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command takes.
+#[derive(Args, Clone)]
+pub struct Global {
+    /// TOML configuration file (env NUMGATE_CONFIG).
+    #[arg(long, global = true, env = "NUMGATE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory: the embedded database and the master key [default: ./numgate-data].
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+}
+
+impl Global {
+    /// Defaults, the file, the environment, then these flags.
+    pub fn load(&self) -> anyhow::Result<Config> {
+        let mut cfg = Config::load(self.config.as_deref())?;
+        if let Some(d) = &self.data_dir {
+            cfg.data_dir = d.clone();
+        }
+        Ok(cfg)
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(serve::ServeArgs),
+    /// AccessKeys: create, list, disable, enable.
+    #[command(subcommand)]
+    Keys(admin::KeysCmd),
+    /// SMS signatures and templates of a tenant.
+    #[command(subcommand)]
+    Sms(admin::SmsCmd),
+    /// Messages delivered to the development outbox, newest first.
+    Outbox(admin::OutboxArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("numgate: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(&cli.global, args).await,
+            Command::Keys(cmd) => admin::keys(&cli.global, cmd).await,
+            Command::Sms(cmd) => admin::sms(&cli.global, cmd).await,
+            Command::Outbox(args) => admin::outbox(&cli.global, args).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("numgate: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

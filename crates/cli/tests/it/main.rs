@@ -1,0 +1,5 @@
+//! The `numgate` binary as users run it: real processes, real signals.
+
+mod admin;
+mod crash;
+mod proc;

@@ -1,0 +1,91 @@
+//! The Open API actions: one file each. An action parses its parameters, calls a
+//! service function and shapes the payload; the gateway adds the envelope.
+
+mod check_sms_verify_code;
+mod query_send_details;
+mod send_sms_verify_code;
+
+use numgate_store::Tenant;
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+use crate::params::Params;
+use crate::state::AppState;
+
+/// Who is calling: resolved by the gateway from a verified AccessKey.
+pub struct Caller {
+    pub tenant: Tenant,
+    pub access_key_id: String,
+    pub request_id: String,
+}
+
+pub type Payload = Map<String, Value>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    SendSmsVerifyCode,
+    CheckSmsVerifyCode,
+    QuerySendDetails,
+}
+
+impl Action {
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "SendSmsVerifyCode" => Self::SendSmsVerifyCode,
+            "CheckSmsVerifyCode" => Self::CheckSmsVerifyCode,
+            "QuerySendDetails" => Self::QuerySendDetails,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SendSmsVerifyCode => "SendSmsVerifyCode",
+            Self::CheckSmsVerifyCode => "CheckSmsVerifyCode",
+            Self::QuerySendDetails => "QuerySendDetails",
+        }
+    }
+
+    pub async fn run(
+        self,
+        state: &AppState,
+        caller: &Caller,
+        params: &Params,
+    ) -> Result<Payload, ApiError> {
+        match self {
+            Self::SendSmsVerifyCode => send_sms_verify_code::run(state, caller, params).await,
+            Self::CheckSmsVerifyCode => check_sms_verify_code::run(state, caller, params).await,
+            Self::QuerySendDetails => query_send_details::run(state, caller, params).await,
+        }
+    }
+}
+
+/// Parameters accepted by every action and ignored (Alibaba's account plumbing).
+pub const IGNORED: [&str; 3] = ["OwnerId", "ResourceOwnerAccount", "ResourceOwnerId"];
+
+/// Builds a payload from `(key, value)` pairs.
+pub fn payload<const N: usize>(pairs: [(&str, Value); N]) -> Payload {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+/// The phone number of a request: `PhoneNumber` within `CountryCode` (default 86).
+pub fn phone_param(params: &Params) -> Result<numgate_domain::PhoneNumber, ApiError> {
+    use crate::error::BizCode;
+    let country = numgate_domain::CountryCode::parse(params.opt("CountryCode").unwrap_or(""))
+        .map_err(|e| ApiError::invalid(BizCode::InvalidParameters, e))?;
+    let number = params.required("PhoneNumber")?;
+    numgate_domain::PhoneNumber::parse(&country, number)
+        .map_err(|e| ApiError::invalid(BizCode::MobileNumberIllegal, e))
+}
+
+/// `SchemeName`, defaulting to the tenant's default scheme.
+pub fn scheme_param(params: &Params) -> Result<numgate_domain::names::SchemeName, ApiError> {
+    numgate_domain::names::SchemeName::parse(params.opt("SchemeName").unwrap_or(""))
+        .map_err(|e| ApiError::invalid(crate::error::BizCode::InvalidParameters, e))
+}
+
+/// `OutId`, echoed back.
+pub fn out_id_param(params: &Params) -> Result<Option<String>, ApiError> {
+    numgate_domain::names::out_id(params.opt("OutId").unwrap_or(""))
+        .map_err(|e| ApiError::invalid(crate::error::BizCode::InvalidParameters, e))
+}

@@ -1,0 +1,195 @@
+//! The one typed configuration: defaults, then a TOML file, then `NUMGATE_*`
+//! environment variables (nested keys with `__`: `NUMGATE_SMS__HOURLY_CAP=20`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// Where the embedded database and the generated master key live.
+    pub data_dir: PathBuf,
+    /// The master key (32 bytes, base64). When unset, `master.key` in the data
+    /// directory is used, generated on first start.
+    pub master_key: Option<String>,
+    /// `text` or `json` log lines.
+    pub log_format: LogFormat,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    pub sms: SmsConfig,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    /// Delivery channel; `outbox` (development) is the only one so far.
+    pub channel: String,
+    /// Country calling codes a code may be sent to.
+    pub allowed_countries: Vec<String>,
+    /// Codes per number per hour and per day (`isv.BUSINESS_LIMIT_CONTROL`).
+    pub hourly_cap: u32,
+    pub daily_cap: u32,
+    /// Defaults for a send that leaves them out.
+    pub code_length: i64,
+    pub valid_time_secs: i64,
+    pub interval_secs: i64,
+    /// Wrong checks after which a code is dead.
+    pub max_check_attempts: u32,
+    /// Offset from UTC, in hours, of the calendar that `SendDate` and the dates
+    /// in send records use (Alibaba's is China Standard Time, +8).
+    pub utc_offset_hours: i32,
+    /// Days send records are kept for QuerySendDetails.
+    pub record_retention_days: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("numgate-data"),
+            master_key: None,
+            log_format: LogFormat::Text,
+            max_body_bytes: 64 * 1024,
+            sms: SmsConfig::default(),
+        }
+    }
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self {
+            channel: "outbox".into(),
+            allowed_countries: vec!["86".into()],
+            hourly_cap: 5,
+            daily_cap: 10,
+            code_length: 6,
+            valid_time_secs: 300,
+            interval_secs: 60,
+            max_check_attempts: 5,
+            utc_offset_hours: 8,
+            record_retention_days: 30,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+/// Whether an environment variable (without `NUMGATE_`) names a key of [`Config`].
+/// Others with the prefix (`NUMGATE_TEST_DATABASE_URL`, `NUMGATE_VENV`) belong to
+/// tools and tests, not to the server.
+fn is_config_key(key: &str) -> bool {
+    const TOP: [&str; 6] = [
+        "listen",
+        "data_dir",
+        "master_key",
+        "log_format",
+        "max_body_bytes",
+        "sms",
+    ];
+    let key = key.to_ascii_lowercase();
+    let first = key.split("__").next().unwrap_or_default();
+    TOP.contains(&first) && (first != "sms" || key.starts_with("sms__"))
+}
+
+impl Config {
+    /// Defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(f) = file {
+            if !f.exists() {
+                return Err(ConfigError::Invalid(format!(
+                    "config file {} does not exist",
+                    f.display()
+                )));
+            }
+            fig = fig.merge(Toml::file(f));
+        }
+        let cfg: Config = fig
+            .merge(
+                Env::prefixed("NUMGATE_")
+                    .filter(|k| is_config_key(k.as_str()))
+                    .split("__"),
+            )
+            .extract()
+            .map_err(Box::new)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |s: &str| Err(ConfigError::Invalid(s.to_owned()));
+        let s = &self.sms;
+        if s.channel != "outbox" {
+            return bad("sms.channel: only \"outbox\" is available");
+        }
+        if !(4..=8).contains(&s.code_length) {
+            return bad("sms.code_length must be 4 to 8");
+        }
+        if s.valid_time_secs < 60 || s.valid_time_secs > 86_400 {
+            return bad("sms.valid_time_secs must be 60 to 86400");
+        }
+        if s.interval_secs < 0 || s.interval_secs > 86_400 {
+            return bad("sms.interval_secs must be 0 to 86400");
+        }
+        if s.max_check_attempts == 0 || s.max_check_attempts > 20 {
+            return bad("sms.max_check_attempts must be 1 to 20");
+        }
+        if s.hourly_cap == 0 || s.daily_cap == 0 {
+            return bad("sms.hourly_cap and sms.daily_cap must be at least 1");
+        }
+        if !(-12..=14).contains(&s.utc_offset_hours) {
+            return bad("sms.utc_offset_hours must be -12 to 14");
+        }
+        if s.record_retention_days < 1 {
+            return bad("sms.record_retention_days must be at least 1");
+        }
+        for c in &s.allowed_countries {
+            if numgate_domain::CountryCode::parse(c).is_err() {
+                return bad("sms.allowed_countries: each must be a calling code such as \"86\"");
+            }
+        }
+        if self.max_body_bytes < 1024 {
+            return bad("max_body_bytes must be at least 1024");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_toml_file_overrides_defaults_and_unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("n.toml");
+        std::fs::write(&f, "listen = \"127.0.0.1:9999\"\n[sms]\nhourly_cap = 7\n").unwrap();
+        let c = Config::load(Some(&f)).unwrap();
+        assert_eq!(c.listen.port(), 9999);
+        assert_eq!(c.sms.hourly_cap, 7);
+        assert_eq!(c.sms.daily_cap, 10);
+        std::fs::write(&f, "lisen = \"127.0.0.1:9999\"\n").unwrap();
+        assert!(Config::load(Some(&f)).is_err());
+        std::fs::write(&f, "[sms]\ncode_length = 12\n").unwrap();
+        assert!(Config::load(Some(&f)).is_err());
+    }
+}

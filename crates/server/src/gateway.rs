@@ -1,0 +1,169 @@
+//! The Open API entry point: read the request, verify its signature and nonce,
+//! run the action, and answer in Alibaba's envelope.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use http::{HeaderMap, Method, StatusCode, Uri};
+use numgate_acs::request::{parse, RawRequest};
+use numgate_acs::{envelope, AcsError};
+
+use crate::actions::{Action, Caller, Payload, IGNORED};
+use crate::error::{ApiError, Refusal};
+use crate::params::Params;
+use crate::state::AppState;
+
+/// How long a nonce is remembered after the request's own time: the timestamp
+/// window is ±15 minutes, so 30 minutes outlives every request that could replay it.
+const NONCE_KEEP_MS: i64 = 30 * 60 * 1000;
+
+pub async fn open_api(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let request_id = envelope::new_request_id();
+    let outcome = handle(&state, &request_id, &method, &uri, &headers, body).await;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match outcome {
+        Ok((action, payload)) => {
+            tracing::info!(
+                request_id,
+                action = action.name(),
+                code = "OK",
+                elapsed_ms,
+                "open api"
+            );
+            (
+                StatusCode::OK,
+                Json(envelope::success(&request_id, payload)),
+            )
+                .into_response()
+        }
+        Err(e) => {
+            match &e {
+                ApiError::Internal(cause) => {
+                    tracing::error!(request_id, error = ?cause, "open api request failed")
+                }
+                ApiError::Unavailable(cause) => {
+                    tracing::warn!(request_id, error = ?cause, "open api: database unavailable")
+                }
+                _ => {}
+            }
+            match e.refusal() {
+                Refusal::Business { code, message } => {
+                    tracing::info!(request_id, code, elapsed_ms, "open api refused");
+                    let body =
+                        envelope::business_error(&request_id, code, &message, Default::default());
+                    (StatusCode::OK, Json(body)).into_response()
+                }
+                Refusal::Gateway(err) => {
+                    tracing::info!(request_id, code = %err.code(), elapsed_ms, "open api refused");
+                    let host = headers
+                        .get(http::header::HOST)
+                        .and_then(|h| h.to_str().ok())
+                        .unwrap_or("numgate");
+                    let body = envelope::gateway_error(&request_id, host, &err);
+                    (err.http_status(), Json(body)).into_response()
+                }
+            }
+        }
+    }
+}
+
+async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let limit = state.config.max_body_bytes;
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let too_large = || ApiError::Gateway(AcsError::RequestEntityTooLarge { limit });
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())
+}
+
+async fn handle(
+    state: &AppState,
+    request_id: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Action, Payload), ApiError> {
+    let body = read_body(state, headers, body).await?;
+    let raw = RawRequest {
+        method,
+        path: uri.path(),
+        query: uri.query().unwrap_or(""),
+        headers,
+        body: &body,
+    };
+    let req = parse(&raw)?;
+    let action = Action::from_name(req.action()).ok_or_else(|| AcsError::ActionNotFound {
+        action: req.action().to_owned(),
+    })?;
+
+    let key = state
+        .store
+        .find_access_key(req.access_key_id())
+        .await?
+        .ok_or(AcsError::AccessKeyNotFound)?;
+    let secret = state.secrets.open_string(&key.sealed_secret).map_err(|e| {
+        ApiError::Internal(anyhow::Error::new(e).context("opening an AccessKey secret"))
+    })?;
+    let now = state.clock.now_millis();
+    let now_utc = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default();
+    req.verify(&secret, now_utc)?;
+    // A disabled key is told only to whoever holds its secret.
+    if !key.enabled {
+        return Err(AcsError::AccessKeyInactive.into());
+    }
+    let keep_until = now.max(req.timestamp().timestamp_millis()) + NONCE_KEEP_MS;
+    if !state
+        .store
+        .claim_nonce(&key.id, req.nonce(), keep_until)
+        .await?
+    {
+        return Err(AcsError::SignatureNonceUsed.into());
+    }
+    let tenant = state
+        .store
+        .find_tenant_by_id(key.tenant_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AccessKey {} has no tenant", key.id)))?;
+    {
+        // Best effort and coarse (the store writes at most once a minute per key).
+        let store = state.store.clone();
+        let id = key.id.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.touch_access_key(&id, now).await {
+                tracing::debug!(error = %e, "could not record an AccessKey's last use");
+            }
+        });
+    }
+
+    let params: BTreeMap<String, String> = req
+        .params()
+        .iter()
+        .filter(|(k, _)| !IGNORED.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let caller = Caller {
+        tenant,
+        access_key_id: key.id,
+        request_id: request_id.to_owned(),
+    };
+    let payload = action.run(state, &caller, &Params::new(params)).await?;
+    Ok((action, payload))
+}

@@ -1,0 +1,180 @@
+//! Sending and checking verification codes.
+
+use numgate_domain::names::SchemeName;
+use numgate_domain::template::TemplateParams;
+use numgate_domain::{
+    CaseAuthPolicy, CodeLength, CodeType, DuplicatePolicy, PhoneNumber, VerifyCode,
+};
+use numgate_store::{CheckOutcome, CodeCheck, CodeKey, NewCode, SendOutcome};
+use rand::rngs::OsRng;
+use rand::Rng;
+
+use crate::error::{ApiError, BizCode};
+use crate::state::AppState;
+
+/// A send, every parameter validated.
+pub struct SendCode {
+    pub scheme: SchemeName,
+    pub phone: PhoneNumber,
+    pub sign_name: String,
+    pub template_code: String,
+    pub template_params: TemplateParams,
+    pub length: CodeLength,
+    pub kind: CodeType,
+    pub valid_secs: i64,
+    pub interval_secs: i64,
+    pub policy: DuplicatePolicy,
+    pub out_id: Option<String>,
+}
+
+pub struct Sent {
+    pub biz_id: String,
+    pub code: VerifyCode,
+}
+
+fn key(tenant_id: i64, scheme: &SchemeName, phone: &PhoneNumber) -> CodeKey {
+    CodeKey {
+        tenant_id,
+        scheme: scheme.as_str().to_owned(),
+        country_code: phone.country().as_str().to_owned(),
+        phone: phone.national().to_owned(),
+    }
+}
+
+/// A BizId in Alibaba's shape: 18 digits, `^`, the part number.
+fn new_biz_id() -> String {
+    format!(
+        "{:018}^0",
+        OsRng.gen_range(100_000_000_000_000_000u64..1_000_000_000_000_000_000)
+    )
+}
+
+/// Creates a code for the number and queues its message, in one transaction that
+/// also applies the interval and the caps. Answers once that is committed.
+pub async fn send(state: &AppState, tenant_id: i64, req: SendCode) -> Result<Sent, ApiError> {
+    let cfg = &state.config.sms;
+    if !cfg
+        .allowed_countries
+        .iter()
+        .any(|c| c == req.phone.country().as_str())
+    {
+        return Err(ApiError::biz(
+            BizCode::MobileNumberIllegal,
+            format!(
+                "sending to country code {} is not enabled on this service",
+                req.phone.country()
+            ),
+        ));
+    }
+    let store = &state.store;
+    let signature = store
+        .find_signature(tenant_id, &req.sign_name)
+        .await?
+        .filter(|s| s.approved)
+        .ok_or_else(|| {
+            ApiError::biz(
+                BizCode::SmsSignatureIllegal,
+                "the SignName is not an approved signature of this account",
+            )
+        })?;
+    let template = store
+        .find_template(tenant_id, &req.template_code)
+        .await?
+        .filter(|t| t.approved)
+        .ok_or_else(|| {
+            ApiError::biz(
+                BizCode::SmsTemplateIllegal,
+                "the TemplateCode is not an approved template of this account",
+            )
+        })?;
+    if signature.complimentary && !template.complimentary {
+        return Err(ApiError::biz(
+            BizCode::SmsSignatureIllegal,
+            "a complimentary signature can only be used with a complimentary template",
+        ));
+    }
+
+    let code = VerifyCode::generate(req.kind, req.length);
+    let body = req
+        .template_params
+        .render(&template.content, code.expose())
+        .map_err(|e| ApiError::invalid(BizCode::SmsTemplateParamsIllegal, e))?;
+    let masked_body = req
+        .template_params
+        .render(&template.content, &"*".repeat(req.length.get()))
+        .map_err(|e| ApiError::invalid(BizCode::SmsTemplateParamsIllegal, e))?;
+    let text = format!("【{}】{}", signature.name, body);
+    let masked = format!("【{}】{}", signature.name, masked_body);
+
+    let number = req.phone.e164_digits();
+    let now = state.clock.now_millis();
+    let biz_id = new_biz_id();
+    let new = NewCode {
+        key: key(tenant_id, &req.scheme, &req.phone),
+        code_hash: state.hasher.hash(&number, code.expose()),
+        code_hash_folded: state.hasher.hash(&number, &code.case_folded()),
+        now,
+        expires_at: now + req.valid_secs * 1000,
+        interval_ms: req.interval_secs * 1000,
+        hourly_cap: cfg.hourly_cap,
+        daily_cap: cfg.daily_cap,
+        replace_older: req.policy == DuplicatePolicy::Replace,
+        biz_id: biz_id.clone(),
+        out_id: req.out_id,
+        sign_name: signature.name,
+        template_code: template.code,
+        masked_content: masked,
+        sealed_text: state.secrets.seal(text.as_bytes()),
+    };
+    match store.send_code(new).await? {
+        SendOutcome::Sent => {}
+        SendOutcome::TooSoon => {
+            return Err(ApiError::biz(
+                BizCode::Frequency,
+                "a code was sent to this number within the interval; try again later",
+            ))
+        }
+        SendOutcome::HourlyCapReached => {
+            return Err(ApiError::biz(
+                BizCode::BusinessLimitControl,
+                "this number has reached its hourly limit of codes",
+            ))
+        }
+        SendOutcome::DailyCapReached => {
+            return Err(ApiError::biz(
+                BizCode::BusinessLimitControl,
+                "this number has reached its daily limit of codes",
+            ))
+        }
+    }
+    state.dispatch_wake.notify_one();
+    Ok(Sent { biz_id, code })
+}
+
+/// Whether the code is a live code of the number, consuming it if so. A wrong,
+/// expired, used, dead or unknown code all answer `false`, by the same path.
+pub async fn check(
+    state: &AppState,
+    tenant_id: i64,
+    scheme: &SchemeName,
+    phone: &PhoneNumber,
+    code: &VerifyCode,
+    policy: CaseAuthPolicy,
+) -> Result<bool, ApiError> {
+    let number = phone.e164_digits();
+    let (code_hash, folded) = match policy {
+        CaseAuthPolicy::Insensitive => (state.hasher.hash(&number, &code.case_folded()), true),
+        CaseAuthPolicy::Sensitive => (state.hasher.hash(&number, code.expose()), false),
+    };
+    let outcome = state
+        .store
+        .check_code(CodeCheck {
+            key: key(tenant_id, scheme, phone),
+            code_hash,
+            folded,
+            now: state.clock.now_millis(),
+            max_attempts: state.config.sms.max_check_attempts,
+        })
+        .await?;
+    Ok(matches!(outcome, CheckOutcome::Pass { .. }))
+}

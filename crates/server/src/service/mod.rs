@@ -1,0 +1,6 @@
+//! The service functions: the rules of each operation, called by the Open API
+//! actions, the CLI and (later) the console, so that no rule exists twice.
+
+pub mod codes;
+pub mod keys;
+pub mod send_details;

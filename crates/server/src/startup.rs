@@ -1,0 +1,160 @@
+//! Building and running the application: open the data directory, wire the
+//! store, the keys and the dispatcher, serve on a bound listener until shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::routing::{any, get};
+use axum::Router;
+use numgate_domain::clock::Clock;
+use numgate_domain::secrets::MasterKey;
+use numgate_sms::{Dispatcher, DispatcherConfig, OutboxSender};
+use numgate_store::{SqliteOptions, SqliteStore, Store};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::state::AppState;
+use crate::{gateway, master_key, ops};
+
+/// The tenant a fresh data directory gets.
+pub const DEFAULT_TENANT: &str = "default";
+
+/// A data directory opened: its store and master key. The CLI uses this too.
+pub struct DataDir {
+    pub store: Arc<dyn Store>,
+    pub master_key: MasterKey,
+}
+
+pub async fn open_data_dir(config: &Config) -> anyhow::Result<DataDir> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    let master_key = master_key::load_or_create(config)?;
+    let store = SqliteStore::open(SqliteOptions::new(config.data_dir.join("numgate.db")))
+        .await
+        .context("opening the database")?;
+    Ok(DataDir {
+        store: Arc::new(store),
+        master_key,
+    })
+}
+
+pub struct Application {
+    state: AppState,
+    listener: TcpListener,
+    dispatcher: Dispatcher,
+}
+
+impl Application {
+    /// Opens the data directory and prepares to serve on `listener`.
+    pub async fn build(
+        config: Config,
+        listener: TcpListener,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let data = open_data_dir(&config).await?;
+        data.store
+            .ensure_tenant(DEFAULT_TENANT, clock.now_millis())
+            .await
+            .context("creating the default tenant")?;
+        let secrets = data.master_key.secret_box();
+        let sender = Arc::new(OutboxSender::new(data.store.clone(), clock.clone()));
+        let dispatcher = Dispatcher::new(
+            data.store.clone(),
+            sender,
+            secrets.clone(),
+            clock.clone(),
+            DispatcherConfig::default(),
+        );
+        let state = AppState {
+            store: data.store,
+            clock,
+            config: Arc::new(config),
+            secrets,
+            hasher: data.master_key.code_hasher(),
+            dispatch_wake: dispatcher.waker(),
+        };
+        Ok(Self {
+            state,
+            listener,
+            dispatcher,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish and
+    /// stops the background tasks.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let dispatcher = tokio::spawn(self.dispatcher.run(stop_rx.clone()));
+        let purger = tokio::spawn(purge_loop(self.state.clone(), stop_rx));
+        let app = router(self.state);
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        let _ = stop_tx.send(true);
+        let _ = dispatcher.await;
+        let _ = purger.await;
+        served.context("serving HTTP")
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", any(gateway::open_api))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .with_state(state)
+}
+
+/// Deletes what has expired, once a minute. Safe on every node at once.
+async fn purge_loop(state: AppState, mut stop: watch::Receiver<bool>) {
+    let every = Duration::from_secs(60);
+    loop {
+        let now = state.clock.now_millis();
+        let keep_records = state.config.sms.record_retention_days * 86_400_000;
+        match state.store.purge_expired(now, now - keep_records).await {
+            Ok(c) => tracing::debug!(?c, "purged expired rows"),
+            Err(e) => tracing::warn!(error = %e, "purging expired rows failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,145 @@
+//! Start a real server on a random port with a fresh data directory.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use numgate_client::{OpenApi, SignatureScheme};
+use numgate_domain::clock::{Clock, SystemClock};
+use numgate_domain::FakeClock;
+use numgate_server::service::keys;
+use numgate_server::{Application, Config, DEFAULT_TENANT};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const SIGN: &str = "速通互联验证码";
+pub const TEMPLATE: &str = "100001";
+
+pub struct TestApp {
+    pub endpoint: String,
+    pub key_id: String,
+    pub key_secret: String,
+    /// Starts at the real time; tests move it to expire codes and windows.
+    pub clock: FakeClock,
+    pub config: Config,
+    pub data_dir: Arc<TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+    let mut config = Config {
+        data_dir: dir.path().to_path_buf(),
+        ..Config::default()
+    };
+    tweak(&mut config);
+    let clock = FakeClock::new(SystemClock.now_millis());
+    start(config, dir, clock, None).await
+}
+
+async fn start(
+    config: Config,
+    dir: Arc<TempDir>,
+    clock: FakeClock,
+    key: Option<(String, String)>,
+) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = Application::build(config.clone(), listener, Arc::new(clock.clone()))
+        .await
+        .expect("build app");
+    let (key_id, key_secret) = match key {
+        Some(k) => k,
+        None => {
+            let state = app.state();
+            let tenant = state
+                .store
+                .find_tenant(DEFAULT_TENANT)
+                .await
+                .expect("find tenant")
+                .expect("default tenant");
+            let issued = keys::create(
+                state.store.as_ref(),
+                &state.secrets,
+                tenant.id,
+                clock.now_millis(),
+            )
+            .await
+            .expect("create key");
+            (issued.id, issued.secret.to_string())
+        }
+    };
+    let (tx, rx) = oneshot::channel();
+    let handle = tokio::spawn(app.run(async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        endpoint: format!("http://{addr}"),
+        key_id,
+        key_secret,
+        clock,
+        config,
+        data_dir: dir,
+        stop: Some(tx),
+        handle: Some(handle),
+    }
+}
+
+impl TestApp {
+    pub fn client(&self) -> OpenApi {
+        OpenApi::new(&self.endpoint, &self.key_id, &self.key_secret)
+    }
+
+    pub fn client_v1(&self) -> OpenApi {
+        self.client().with_scheme(SignatureScheme::V1)
+    }
+
+    pub fn data_path(&self) -> PathBuf {
+        self.data_dir.path().to_path_buf()
+    }
+
+    /// Stops the server gracefully and starts a new one on the same data directory.
+    pub async fn restart(mut self) -> TestApp {
+        self.shutdown().await;
+        let key = Some((self.key_id.clone(), self.key_secret.clone()));
+        start(
+            self.config.clone(),
+            self.data_dir.clone(),
+            self.clock.clone(),
+            key,
+        )
+        .await
+    }
+
+    pub async fn shutdown(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.expect("server task").expect("server ran");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A fresh valid China Mobile number for each call, so tests do not share limits.
+pub fn phone() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    format!("138{:08}", (std::process::id() % 1000) * 100_000 + n)
+}

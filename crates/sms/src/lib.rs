@@ -1,0 +1,17 @@
+//! numgate's SMS delivery: the [`SmsSender`] trait, its senders, and the
+//! [`Dispatcher`] that takes messages from the durable queue and delivers them.
+//!
+//! # Layout
+//! - [`sender`]: the trait and what a delivery attempt can answer.
+//! - [`outbox`]: the development channel: delivered messages land in a table
+//!   that `numgate outbox` lists.
+//! - [`dispatch`]: leases queued messages, delivers them, settles or retries.
+#![forbid(unsafe_code)]
+
+pub mod dispatch;
+pub mod outbox;
+pub mod sender;
+
+pub use dispatch::{Dispatcher, DispatcherConfig};
+pub use outbox::OutboxSender;
+pub use sender::{OutgoingSms, SendError, SmsSender};

@@ -1,0 +1,38 @@
+//! The outbox channel: "delivers" into a table, for development and tests.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use numgate_domain::clock::Clock;
+use numgate_store::{OutboxEntry, Store};
+
+use crate::sender::{OutgoingSms, SendError, SmsSender};
+
+pub struct OutboxSender {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl OutboxSender {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+}
+
+#[async_trait]
+impl SmsSender for OutboxSender {
+    async fn send(&self, sms: &OutgoingSms) -> Result<(), SendError> {
+        self.store
+            .put_outbox(OutboxEntry {
+                message_id: sms.message_id,
+                tenant_id: sms.tenant_id,
+                biz_id: sms.biz_id.clone(),
+                phone: sms.phone.clone(),
+                text: sms.text.clone(),
+                status: "delivered".into(),
+                created_at: self.clock.now_millis(),
+            })
+            .await
+            .map_err(|e| SendError::Temporary(e.to_string()))
+    }
+}
