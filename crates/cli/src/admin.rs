@@ -239,10 +239,17 @@ pub async fn outbox(global: &Global, args: OutboxArgs) -> anyhow::Result<()> {
         }
     });
     let list = data.store.list_outbox(phone.as_deref(), args.limit).await?;
+    let sealer = data.master_key.secret_box();
+    let text = |m: &numgate_store::OutboxEntry| {
+        sealer
+            .open_string(&m.sealed_text)
+            .map(|t| t.to_string())
+            .unwrap_or_else(|_| "(cannot be opened with this master key)".into())
+    };
     if args.json {
         let rows: Vec<_> = list
             .iter()
-            .map(|m| json!({"Phone": m.phone, "Text": m.text, "Time": when(m.created_at), "Status": m.status, "BizId": m.biz_id}))
+            .map(|m| json!({"Phone": m.phone, "Text": text(m), "Time": when(m.created_at), "Status": m.status, "BizId": m.biz_id}))
             .collect();
         print_json(&json!(rows))?;
     } else {
@@ -252,7 +259,7 @@ pub async fn outbox(global: &Global, args: OutboxArgs) -> anyhow::Result<()> {
                 when(m.created_at),
                 m.phone,
                 m.status,
-                m.text
+                text(m)
             );
         }
     }

@@ -64,6 +64,9 @@ struct ErrorBody {
     message: String,
 }
 
+/// Where the client reads the time it signs with.
+pub type TimeSource = std::sync::Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
+
 /// A client of one endpoint with one AccessKey.
 #[derive(Clone)]
 pub struct OpenApi {
@@ -74,6 +77,9 @@ pub struct OpenApi {
     access_key_id: String,
     secret: String,
     scheme: SignatureScheme,
+    /// The system clock unless told otherwise (tests that move a server's fake
+    /// clock sign with the same clock).
+    now: TimeSource,
 }
 
 impl std::fmt::Debug for OpenApi {
@@ -104,7 +110,13 @@ impl OpenApi {
             access_key_id: access_key_id.to_owned(),
             secret: secret.to_owned(),
             scheme: SignatureScheme::V3,
+            now: std::sync::Arc::new(chrono::Utc::now),
         }
+    }
+
+    pub fn with_time_source(mut self, now: TimeSource) -> Self {
+        self.now = now;
+        self
     }
 
     pub fn with_scheme(mut self, scheme: SignatureScheme) -> Self {
@@ -143,7 +155,7 @@ impl OpenApi {
         action: &str,
         params: &BTreeMap<String, String>,
     ) -> Result<(u16, Vec<u8>), ClientError> {
-        let now = chrono::Utc::now();
+        let now = (self.now)();
         let nonce = uuid::Uuid::new_v4().simple().to_string();
         let signed = match self.scheme {
             SignatureScheme::V3 => numgate_acs::sign::sign_v3(

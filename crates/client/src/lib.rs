@@ -17,4 +17,4 @@ mod actions;
 mod api;
 
 pub use actions::*;
-pub use api::{ClientError, OpenApi, Response, SignatureScheme};
+pub use api::{ClientError, OpenApi, Response, SignatureScheme, TimeSource};

@@ -61,7 +61,11 @@ impl Application {
             .await
             .context("creating the default tenant")?;
         let secrets = data.master_key.secret_box();
-        let sender = Arc::new(OutboxSender::new(data.store.clone(), clock.clone()));
+        let sender = Arc::new(OutboxSender::new(
+            data.store.clone(),
+            clock.clone(),
+            secrets.clone(),
+        ));
         let dispatcher = Dispatcher::new(
             data.store.clone(),
             sender,

@@ -4,18 +4,26 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use numgate_domain::clock::Clock;
+use numgate_domain::secrets::SecretBox;
 use numgate_store::{OutboxEntry, Store};
 
 use crate::sender::{OutgoingSms, SendError, SmsSender};
 
+/// Stores each message, sealed with the master key, where `numgate outbox`
+/// (which holds the key) shows it.
 pub struct OutboxSender {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    sealer: SecretBox,
 }
 
 impl OutboxSender {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, sealer: SecretBox) -> Self {
+        Self {
+            store,
+            clock,
+            sealer,
+        }
     }
 }
 
@@ -28,7 +36,7 @@ impl SmsSender for OutboxSender {
                 tenant_id: sms.tenant_id,
                 biz_id: sms.biz_id.clone(),
                 phone: sms.phone.clone(),
-                text: sms.text.clone(),
+                sealed_text: self.sealer.seal(sms.text.as_bytes()),
                 status: "delivered".into(),
                 created_at: self.clock.now_millis(),
             })

@@ -200,7 +200,9 @@ pub struct OutboxEntry {
     pub biz_id: String,
     /// Digits with the country code.
     pub phone: String,
-    pub text: String,
+    /// The message as delivered, sealed with the master key: even the
+    /// development outbox keeps no code in clear in the database.
+    pub sealed_text: Vec<u8>,
     pub status: String,
     pub created_at: Millis,
 }

@@ -66,7 +66,10 @@ impl Server {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(i) = line.find("http://") {
                     if let Some(tx) = tx.take() {
-                        let url: String = line[i..].chars().take_while(|c| !c.is_whitespace()).collect();
+                        let url: String = line[i..]
+                            .chars()
+                            .take_while(|c| !c.is_whitespace())
+                            .collect();
                         let _ = tx.send(url.trim_end_matches('/').to_owned());
                     }
                 }
@@ -76,7 +79,11 @@ impl Server {
         let endpoint = rx
             .recv_timeout(Duration::from_secs(60))
             .unwrap_or_else(|_| panic!("numgate serve did not start: {:?}", log.lock().unwrap()));
-        Server { child, endpoint, log }
+        Server {
+            child,
+            endpoint,
+            log,
+        }
     }
 
     /// SIGKILL: no shutdown code runs.
@@ -88,7 +95,10 @@ impl Server {
     /// SIGTERM, then wait for a clean exit.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(s) = self.child.try_wait().expect("wait") {

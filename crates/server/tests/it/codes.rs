@@ -366,13 +366,11 @@ async fn the_message_reaches_the_outbox_and_send_details() {
     let biz_id = model.biz_id.unwrap();
     assert_eq!(model.out_id.as_deref(), Some("order-7"));
 
-    let state_store = numgate_server::open_data_dir(&app.config)
-        .await
-        .unwrap()
-        .store;
+    let data = numgate_server::open_data_dir(&app.config).await.unwrap();
     let mut delivered = None;
     for _ in 0..100 {
-        let list = state_store
+        let list = data
+            .store
             .list_outbox(Some(&format!("86{p}")), 10)
             .await
             .unwrap();
@@ -383,12 +381,27 @@ async fn the_message_reaches_the_outbox_and_send_details() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let m = delivered.expect("the message reaches the outbox");
-    assert!(m.text.starts_with(&format!("【{SIGN}】")), "{}", m.text);
-    assert!(m.text.contains(&code), "the text carries the code");
     assert!(
-        m.text.contains("5分钟"),
+        !m.sealed_text
+            .windows(code.len())
+            .any(|w| w == code.as_bytes()),
+        "the outbox keeps the text sealed"
+    );
+    let text = data
+        .master_key
+        .secret_box()
+        .open_string(&m.sealed_text)
+        .unwrap();
+    assert!(
+        text.starts_with(&format!("【{SIGN}】")),
+        "{}",
+        text.as_str()
+    );
+    assert!(text.contains(&code), "the text carries the code");
+    assert!(
+        text.contains("5分钟"),
         "TemplateParam min=5 is rendered: {}",
-        m.text
+        text.as_str()
     );
     assert_eq!(m.biz_id, biz_id);
 

@@ -93,8 +93,14 @@ async fn start(
 }
 
 impl TestApp {
+    /// A client that signs with the server's (fake) clock.
     pub fn client(&self) -> OpenApi {
-        OpenApi::new(&self.endpoint, &self.key_id, &self.key_secret)
+        let clock = self.clock.clone();
+        OpenApi::new(&self.endpoint, &self.key_id, &self.key_secret).with_time_source(Arc::new(
+            move || {
+                chrono::DateTime::from_timestamp_millis(clock.now_millis()).expect("a valid time")
+            },
+        ))
     }
 
     pub fn client_v1(&self) -> OpenApi {

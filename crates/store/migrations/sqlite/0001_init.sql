@@ -112,7 +112,7 @@ CREATE TABLE outbox (
     tenant_id  INTEGER NOT NULL,
     biz_id     TEXT    NOT NULL,
     phone      TEXT    NOT NULL,
-    text       TEXT    NOT NULL,
+    sealed_text BLOB   NOT NULL,
     status     TEXT    NOT NULL,
     created_at INTEGER NOT NULL
 ) STRICT;

@@ -26,7 +26,7 @@ fn outbox_entry(row: &SqliteRow) -> Result<OutboxEntry> {
         tenant_id: col(row, "tenant_id")?,
         biz_id: col(row, "biz_id")?,
         phone: col(row, "phone")?,
-        text: col(row, "text")?,
+        sealed_text: col(row, "sealed_text")?,
         status: col(row, "status")?,
         created_at: col(row, "created_at")?,
     })
@@ -143,7 +143,7 @@ impl SmsQueue for SqliteStore {
             Box::pin(async move {
                 // Keyed by the queue message: a redelivery after a lapsed lease is one entry.
                 sqlx::query(
-                    "INSERT INTO outbox (message_id, tenant_id, biz_id, phone, text, status, \
+                    "INSERT INTO outbox (message_id, tenant_id, biz_id, phone, sealed_text, status, \
                      created_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
                      ON CONFLICT (message_id) DO NOTHING",
                 )
@@ -151,7 +151,7 @@ impl SmsQueue for SqliteStore {
                 .bind(entry.tenant_id)
                 .bind(&entry.biz_id)
                 .bind(&entry.phone)
-                .bind(&entry.text)
+                .bind(&entry.sealed_text)
                 .bind(&entry.status)
                 .bind(entry.created_at)
                 .execute(&mut *conn)
@@ -165,7 +165,7 @@ impl SmsQueue for SqliteStore {
 
     async fn list_outbox(&self, phone: Option<&str>, limit: u32) -> Result<Vec<OutboxEntry>> {
         const COLUMNS: &str =
-            "SELECT message_id, tenant_id, biz_id, phone, text, status, created_at FROM outbox";
+            "SELECT message_id, tenant_id, biz_id, phone, sealed_text, status, created_at FROM outbox";
         // Two statements rather than `? IS NULL OR phone = ?`, which no index can serve.
         let sql = match phone {
             Some(_) => format!(

@@ -174,7 +174,7 @@ fn entry(message_id: i64, phone: &str, text: &str, created_at: i64) -> OutboxEnt
         tenant_id: 1,
         biz_id: format!("biz-{message_id}"),
         phone: phone.into(),
-        text: text.into(),
+        sealed_text: text.as_bytes().to_vec(),
         status: "delivered".into(),
         created_at,
     }
