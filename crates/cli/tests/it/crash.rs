@@ -43,7 +43,7 @@ async fn load(api: OpenApi, ledger: Arc<Mutex<Ledger>>, stop: Instant) {
             .and_then(|m| m.verify_code)
             .expect("code returned");
         ledger.lock().unwrap().sent.insert(p.clone(), code.clone());
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             ledger.lock().unwrap().checking.push(p.clone());
             let Ok(r) = api
                 .check_sms_verify_code(&CheckSmsVerifyCode::new(&p, &code))
@@ -82,7 +82,7 @@ async fn kill_9_under_load_loses_no_acknowledged_send_and_passes_no_code_twice()
 
     let server = Server::start(dir.path());
     let api = OpenApi::new(&server.endpoint, &id, &secret);
-    let ledger = ledger.lock().unwrap();
+    let ledger = std::mem::take(&mut *ledger.lock().unwrap());
     eprintln!(
         "crash test: {} sends acknowledged, {} checks started, {} passed before kill -9",
         ledger.sent.len(),

@@ -1,6 +1,5 @@
 //! Start a real server on a random port with a fresh data directory.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use numgate_client::{OpenApi, SignatureScheme};
@@ -105,10 +104,6 @@ impl TestApp {
 
     pub fn client_v1(&self) -> OpenApi {
         self.client().with_scheme(SignatureScheme::V1)
-    }
-
-    pub fn data_path(&self) -> PathBuf {
-        self.data_dir.path().to_path_buf()
     }
 
     /// Stops the server gracefully and starts a new one on the same data directory.
