@@ -3,3 +3,4 @@
 mod admin;
 mod crash;
 mod proc;
+mod readme;

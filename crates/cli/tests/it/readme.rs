@@ -1,0 +1,84 @@
+//! The README's walkthrough, run as written (less the `# setup` lines, whose
+//! tools the test provides: this build of `numgate` and the project's venv).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::proc::BIN;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The shell blocks between the walkthrough markers, without `# setup` lines.
+fn walkthrough_script(readme: &str) -> String {
+    let start = readme.find("<!-- walkthrough:start -->").expect("start marker");
+    let end = readme.find("<!-- walkthrough:end -->").expect("end marker");
+    let mut script = String::new();
+    let mut in_block = false;
+    for line in readme[start..end].lines() {
+        if line.starts_with("```") {
+            in_block = line == "```sh";
+            continue;
+        }
+        if in_block && !line.contains("# setup") {
+            script.push_str(line);
+            script.push('\n');
+        }
+    }
+    script
+}
+
+fn venv_bin() -> Option<PathBuf> {
+    let venv = std::env::var_os("NUMGATE_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venv"));
+    let bin = venv.join("bin");
+    bin.join("python3").exists().then_some(bin)
+}
+
+#[test]
+fn the_readme_walkthrough_works_as_written() {
+    let Some(venv_bin) = venv_bin() else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI must run the walkthrough: run scripts/python-venv.sh first"
+        );
+        eprintln!("skipped: no Python venv with the official SDK; run scripts/python-venv.sh");
+        return;
+    };
+    if std::net::TcpListener::bind("127.0.0.1:8080").is_err() {
+        panic!("the walkthrough needs 127.0.0.1:8080, which is taken on this machine");
+    }
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let script = walkthrough_script(&readme);
+    assert!(script.contains("numgate serve &"), "{script}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("walkthrough.sh");
+    std::fs::write(&file, format!("set -euo pipefail\n{script}")).unwrap();
+    let bin_dir = Path::new(BIN).parent().unwrap();
+    let path = format!(
+        "{}:{}:{}",
+        bin_dir.display(),
+        venv_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("timeout")
+        .args(["120", "bash"])
+        .arg(&file)
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env_remove("NUMGATE_CONFIG")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the walkthrough failed:\n{stdout}\n{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.iter().any(|l| l.starts_with("OK ") && l.ends_with("^0")), "a send: {stdout}");
+    assert!(lines.contains(&"OK PASS"), "{stdout}");
+    assert!(lines.contains(&"OK UNKNOWN"), "{stdout}");
+    assert!(lines.iter().any(|l| l.starts_with("biz.FREQUENCY")), "{stdout}");
+    assert!(stdout.contains("AccessKeySecret"), "the key is shown");
+}
