@@ -22,7 +22,8 @@ pub struct DispatcherConfig {
     pub lease: Duration,
     /// How often to look for due messages when nobody calls [`Dispatcher::wake`].
     pub poll: Duration,
-    /// After this many failed attempts a message is settled as failed.
+    /// After this many failed attempts a message is settled as failed; a message
+    /// sent with `AutoRetry=0` is settled as failed after its first.
     pub max_attempts: u32,
     /// Backoff of the first retry; doubles with every attempt, capped at 5 minutes.
     pub first_backoff: Duration,
@@ -129,6 +130,7 @@ impl Dispatcher {
             biz_id: msg.biz_id.clone(),
             phone: format!("{}{}", msg.country_code, msg.phone),
             text: text.to_string(),
+            up_extend_code: msg.up_extend_code.clone(),
         };
         match self.sender.send(&sms).await {
             Ok(()) => {
@@ -144,7 +146,7 @@ impl Dispatcher {
             Err(SendError::Temporary(why)) => {
                 let attempts = msg.attempts + 1;
                 tracing::warn!(message_id = msg.id, attempts, reason = %why, "SMS delivery failed; will retry");
-                if attempts >= self.config.max_attempts {
+                if !msg.auto_retry || attempts >= self.config.max_attempts {
                     let failed = DeliveryResult::Failed {
                         err_code: "NUMGATE:RETRIES_EXHAUSTED".into(),
                     };

@@ -12,6 +12,9 @@ pub struct OutgoingSms {
     /// Digits with the country code, no `+`.
     pub phone: String,
     pub text: String,
+    /// Appended to the sender number by channels that have one (SMPP), so that
+    /// replies reach the right scheme.
+    pub up_extend_code: Option<String>,
 }
 
 impl std::fmt::Debug for OutgoingSms {

@@ -123,8 +123,8 @@ pub trait SmsQueue: Send + Sync {
 /// Background upkeep.
 #[async_trait]
 pub trait Maintenance: Send + Sync {
-    /// Deletes expired nonces, codes long past use, settled queue rows and send
-    /// records older than `records_before`.
+    /// Deletes expired nonces, codes long past use, settled queue rows, and send
+    /// records and outbox entries older than `records_before`.
     async fn purge_expired(&self, now: Millis, records_before: Millis) -> Result<PurgeCounts>;
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;

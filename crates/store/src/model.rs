@@ -96,6 +96,11 @@ pub struct NewCode {
     pub masked_content: String,
     /// The message to deliver, sealed with the master key.
     pub sealed_text: Vec<u8>,
+    /// `AutoRetry`: whether a failed delivery is tried again.
+    pub auto_retry: bool,
+    /// `SmsUpExtendCode`: appended to the sender number, so that replies (upstream
+    /// SMS) can be told apart.
+    pub up_extend_code: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,6 +189,8 @@ pub struct QueuedSms {
     pub sealed_text: Vec<u8>,
     /// How many times delivery was tried before this lease.
     pub attempts: u32,
+    pub auto_retry: bool,
+    pub up_extend_code: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,4 +221,6 @@ pub struct PurgeCounts {
     pub messages: u64,
     /// Send records older than the retention (QuerySendDetails looks back 30 days).
     pub records: u64,
+    /// Outbox entries older than the send records kept.
+    pub outbox: u64,
 }

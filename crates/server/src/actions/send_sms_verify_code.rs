@@ -41,15 +41,19 @@ pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payloa
         DuplicatePolicy::from_api(p.int("DuplicatePolicy")?.unwrap_or(1)).map_err(invalid)?;
     let return_code = p.bool("ReturnVerifyCode")?.unwrap_or(false);
     let out_id = out_id_param(p)?;
-    if let Some(retry) = p.int("AutoRetry")? {
-        if !(0..=1).contains(&retry) {
+    // Delivery is retried unless the caller says `AutoRetry=0`.
+    let auto_retry = match p.int("AutoRetry")? {
+        None | Some(1) => true,
+        Some(0) => false,
+        Some(_) => {
             return Err(ApiError::biz(
                 BizCode::InvalidParameters,
                 "AutoRetry must be 0 or 1",
-            ));
+            ))
         }
-    }
-    if let Some(ext) = p.opt("SmsUpExtendCode") {
+    };
+    let up_extend_code = p.opt("SmsUpExtendCode").map(str::to_owned);
+    if let Some(ext) = &up_extend_code {
         if ext.len() > 20 || !ext.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ApiError::biz(
                 BizCode::InvalidParameters,
@@ -74,6 +78,8 @@ pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payloa
             interval_secs,
             policy,
             out_id: out_id.clone(),
+            auto_retry,
+            up_extend_code,
         },
     )
     .await?;

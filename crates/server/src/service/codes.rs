@@ -25,6 +25,10 @@ pub struct SendCode {
     pub interval_secs: i64,
     pub policy: DuplicatePolicy,
     pub out_id: Option<String>,
+    /// `AutoRetry`: whether a failed delivery is tried again.
+    pub auto_retry: bool,
+    /// `SmsUpExtendCode`: the sender number's extension, for upstream replies.
+    pub up_extend_code: Option<String>,
 }
 
 pub struct Sent {
@@ -125,6 +129,8 @@ pub async fn send(state: &AppState, tenant_id: i64, req: SendCode) -> Result<Sen
         template_code: template.code,
         masked_content: masked,
         sealed_text: state.secrets.seal(text.as_bytes()),
+        auto_retry: req.auto_retry,
+        up_extend_code: req.up_extend_code,
     };
     match store.send_code(new).await? {
         SendOutcome::Sent => {}

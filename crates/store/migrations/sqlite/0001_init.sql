@@ -99,6 +99,10 @@ CREATE TABLE sms_queue (
     next_attempt_at INTEGER NOT NULL,
     lease_until     INTEGER,
     last_error      TEXT,
+    -- AutoRetry: whether a failed delivery is tried again.
+    auto_retry      INTEGER NOT NULL DEFAULT 1,
+    -- SmsUpExtendCode: the sender number's extension, for upstream replies.
+    up_extend_code  TEXT,
     created_at      INTEGER NOT NULL
 ) STRICT;
 -- Partial indexes: only the few live rows are indexed for the dispatcher's poll.

@@ -181,7 +181,8 @@ async fn send(conn: &mut SqliteConnection, new: &NewCode) -> Result<SendOutcome>
     .map_err(map_err)?;
     sqlx::query(
         "INSERT INTO sms_queue (tenant_id, biz_id, country_code, phone, sealed_text, state, \
-         attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
+         attempts, next_attempt_at, auto_retry, up_extend_code, created_at) \
+         VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)",
     )
     .bind(key.tenant_id)
     .bind(&new.biz_id)
@@ -189,6 +190,8 @@ async fn send(conn: &mut SqliteConnection, new: &NewCode) -> Result<SendOutcome>
     .bind(&key.phone)
     .bind(&new.sealed_text)
     .bind(now)
+    .bind(new.auto_retry)
+    .bind(&new.up_extend_code)
     .bind(now)
     .execute(&mut *conn)
     .await

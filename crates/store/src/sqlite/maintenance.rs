@@ -32,6 +32,9 @@ impl Maintenance for SqliteStore {
             records: self
                 .purge("send_records", "sent_at < ?", Some(records_before))
                 .await?,
+            outbox: self
+                .purge("outbox", "created_at < ?", Some(records_before))
+                .await?,
         })
     }
 

@@ -17,6 +17,8 @@ fn queued(row: &SqliteRow) -> Result<QueuedSms> {
         phone: col(row, "phone")?,
         sealed_text: col(row, "sealed_text")?,
         attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        auto_retry: col(row, "auto_retry")?,
+        up_extend_code: col(row, "up_extend_code")?,
     })
 }
 
@@ -60,7 +62,7 @@ impl SmsQueue for SqliteStore {
                              ORDER BY lease_until LIMIT ?) \
                            ORDER BY id LIMIT ?) \
                          RETURNING id, tenant_id, biz_id, country_code, phone, sealed_text, \
-                           attempts - 1 AS attempts_before",
+                           attempts - 1 AS attempts_before, auto_retry, up_extend_code",
                     )
                     .bind(lease_until)
                     .bind(now)

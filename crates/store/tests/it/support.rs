@@ -72,6 +72,8 @@ pub fn new_code(key: &CodeKey, code: &str, now: Millis) -> NewCode {
         template_code: "100001".into(),
         masked_content: "您的验证码为******。".into(),
         sealed_text: format!("sealed:{code}").into_bytes(),
+        auto_retry: true,
+        up_extend_code: Some("42".into()),
     }
 }
 
