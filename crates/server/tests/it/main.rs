@@ -5,3 +5,4 @@ mod codes;
 mod gateway;
 mod helpers;
 mod malformed;
+mod sdk;

@@ -1,0 +1,214 @@
+"""Drives numgate with the official Alibaba Cloud Python SDK (Dypnsapi 2017-05-25).
+
+Run by crates/server/tests/it/sdk.rs with the venv of scripts/python-venv.sh:
+
+    sdk_client.py --endpoint 127.0.0.1:PORT --key-id ID --key-secret SECRET \
+        [--algorithm v3|v2] [--nonce N] [--skew-secs S] [--tamper NAME=VALUE] CALL...
+
+CALL is one of
+    send:PHONE               SendSmsVerifyCode, ReturnVerifyCode=True, the test template
+    check:PHONE:CODE         CheckSmsVerifyCode; CODE "@code" is the last code sent
+    query:PHONE:YYYYMMDD     QuerySendDetails, PageSize 10, CurrentPage 1
+
+The calls run in order with one client; the script prints ONE JSON line, a list
+with one object per call:
+    success:       {"status", "code", "message", "success", "model", "total_count",
+                    "ignored", "wrong_type"} - the fields as the SDK's response model
+                   holds them (snake_case), plus what the model dropped or mistyped
+    SDK exception: {"error": {"type", "code", "status", "message", "request_id"}}
+
+The options patch the SDK, for every call of the run:
+    --nonce       Utils.get_nonce returns N (x-acs-signature-nonce / SignatureNonce)
+    --skew-secs   Utils.get_timestamp is S seconds off (x-acs-date / Timestamp)
+    --tamper      DaraCore.do_action sets query parameter NAME to VALUE after the
+                  request was signed, just before it goes out
+"""
+
+import argparse
+import json
+import typing
+from datetime import datetime, timedelta, timezone
+
+from alibabacloud_dypnsapi20170525 import models
+from alibabacloud_dypnsapi20170525.client import Client
+from alibabacloud_tea_openapi.models import Config
+from alibabacloud_tea_openapi.utils import Utils
+from alibabacloud_tea_util.models import RuntimeOptions
+from darabonba.core import DaraCore
+from Tea.model import TeaModel
+
+SIGN_NAME = "速通互联验证码"
+TEMPLATE_CODE = "100001"
+TEMPLATE_PARAM = '{"code":"##code##","min":"5"}'
+
+
+def patch_sdk(args):
+    if args.nonce is not None:
+        Utils.get_nonce = staticmethod(lambda: args.nonce)
+    if args.skew_secs is not None:
+        at = lambda: datetime.now(timezone.utc) + timedelta(seconds=args.skew_secs)
+        Utils.get_timestamp = staticmethod(lambda: at().strftime("%Y-%m-%dT%H:%M:%SZ"))
+    if args.tamper is not None:
+        name, value = args.tamper.split("=", 1)
+        send = DaraCore.do_action
+
+        def tampered(request, runtime=None):
+            if name not in request.query:
+                raise SystemExit(f"--tamper: no query parameter {name} to change")
+            request.query[name] = value
+            return send(request, runtime)
+
+        DaraCore.do_action = staticmethod(tampered)
+
+
+def plain(value):
+    """A response model as the SDK user sees it: attributes, snake_case."""
+    if isinstance(value, TeaModel):
+        return {k: plain(v) for k, v in vars(value).items() if v is not None and not k.startswith("_")}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def ignored(raw, decoded, path=""):
+    """Paths of the raw JSON body that the SDK model dropped or changed."""
+    if isinstance(raw, dict) and isinstance(decoded, dict):
+        out = []
+        for k, v in raw.items():
+            p = f"{path}.{k}" if path else k
+            if v is None:
+                continue
+            out += ignored(v, decoded[k], p) if k in decoded else [p]
+        return out
+    if isinstance(raw, list) and isinstance(decoded, list) and len(raw) == len(decoded):
+        return [p for i, (r, d) in enumerate(zip(raw, decoded)) for p in ignored(r, d, f"{path}[{i}]")]
+    return [] if raw == decoded else [path]
+
+
+def wrong_type(model, path=""):
+    """Model attributes whose value does not have the type the SDK declares."""
+    out = []
+    hints = typing.get_type_hints(type(model).__init__)
+    for attr, value in vars(model).items():
+        if value is None or attr not in hints:
+            continue
+        want, p = hints[attr], f"{path}.{attr}" if path else attr
+        if typing.get_origin(want) is list:
+            if not isinstance(value, list):
+                out.append(f"{p}: want list, got {type(value).__name__}")
+                continue
+            (item,) = typing.get_args(want)
+            for i, v in enumerate(value):
+                if isinstance(v, TeaModel):
+                    out += wrong_type(v, f"{p}[{i}]")
+                elif type(v) is not item:
+                    out.append(f"{p}[{i}]: want {item.__name__}, got {type(v).__name__}")
+        elif isinstance(want, type) and issubclass(want, TeaModel):
+            out += wrong_type(value, p)
+        elif want in (str, int, bool, float) and type(value) is not want:
+            out.append(f"{p}: want {want.__name__}, got {type(value).__name__}")
+    return out
+
+
+def request_for(call):
+    action, *rest = call.split(":")
+    if action == "send":
+        (phone,) = rest
+        return "send_sms_verify_code_with_options", models.SendSmsVerifyCodeRequest(
+            phone_number=phone,
+            sign_name=SIGN_NAME,
+            template_code=TEMPLATE_CODE,
+            template_param=TEMPLATE_PARAM,
+            return_verify_code=True,
+        )
+    if action == "check":
+        phone, code = rest
+        return "check_sms_verify_code_with_options", models.CheckSmsVerifyCodeRequest(
+            phone_number=phone, verify_code=code
+        )
+    if action == "query":
+        phone, date = rest
+        return "query_send_details_with_options", models.QuerySendDetailsRequest(
+            phone_number=phone, send_date=date, page_size=10, current_page=1
+        )
+    raise SystemExit(f"unknown call {call!r}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--endpoint", required=True, help="127.0.0.1:PORT")
+    parser.add_argument("--key-id", required=True)
+    parser.add_argument("--key-secret", required=True)
+    parser.add_argument("--algorithm", choices=["v3", "v2"], default="v3")
+    parser.add_argument("--nonce")
+    parser.add_argument("--skew-secs", type=int)
+    parser.add_argument("--tamper", metavar="NAME=VALUE")
+    parser.add_argument("calls", nargs="+")
+    args = parser.parse_args()
+    patch_sdk(args)
+
+    config = Config(
+        access_key_id=args.key_id,
+        access_key_secret=args.key_secret,
+        endpoint=args.endpoint,
+        protocol="http",
+    )
+    if args.algorithm == "v2":
+        config.signature_algorithm = "v2"
+    client = Client(config)
+
+    # Keep the raw JSON the SDK received, to compare it with its model.
+    raw = {}
+    call_api = client.call_api
+
+    def recording_call_api(params, request, runtime):
+        raw["response"] = call_api(params, request, runtime)
+        return raw["response"]
+
+    client.call_api = recording_call_api
+
+    results, last_code = [], None
+    for call in args.calls:
+        method, request = request_for(call.replace("@code", str(last_code)))
+        raw.clear()
+        try:
+            resp = getattr(client, method)(request, RuntimeOptions())
+        except Exception as e:  # the SDK's exception, as an application sees it
+            results.append(
+                {
+                    "error": {
+                        "type": type(e).__name__,
+                        "code": getattr(e, "code", None),
+                        "status": getattr(e, "status_code", None),
+                        "data_status": (getattr(e, "data", None) or {}).get("statusCode"),
+                        "message": getattr(e, "message", str(e)),
+                        "request_id": getattr(e, "request_id", None),
+                    }
+                }
+            )
+            continue
+        if resp._map is not None:
+            # TeaCore.from_map swallows a model's decoding error and keeps the raw map.
+            results.append({"decode_error": True, "raw": raw.get("response", {}).get("body")})
+            continue
+        body = resp.body
+        model = body.model
+        if isinstance(model, models.SendSmsVerifyCodeResponseBodyModel):
+            last_code = model.verify_code
+        results.append(
+            {
+                "status": resp.status_code,
+                "code": body.code,
+                "message": body.message,
+                "success": body.success,
+                "model": plain(model),
+                "total_count": getattr(body, "total_count", None),
+                "ignored": sorted(ignored(raw["response"]["body"], body.to_map())),
+                "wrong_type": wrong_type(body),
+            }
+        )
+    print(json.dumps(results, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
