@@ -5,18 +5,30 @@
 //! - This file: the traits, one per area, gathered in [`Store`].
 //! - `sqlite/`: the embedded default (one WAL file, one writer task that groups
 //!   concurrent operations into one transaction: group commit).
+//! - `postgres/`: for scale-out, one database shared by many stateless nodes; the
+//!   rules that SQLite's single writer enforces hold there across nodes.
+//! - [`location`]: `--database` (a file or a `postgres://` URL) to a store: [`open`].
+//! - `schema`: what both migration runners share ([`SchemaStatus`]); the migrations
+//!   themselves are in `migrations/<backend>/`, embedded in the binary.
 //!
 //! Every operation that changes state returns only after its transaction is
 //! durably committed. One-time things are consumed by one conditional update.
 #![forbid(unsafe_code)]
 
+pub mod location;
 pub mod model;
+pub mod postgres;
+mod schema;
+mod seed;
 pub mod sqlite;
 
 use async_trait::async_trait;
 use numgate_domain::clock::Millis;
 
+pub use location::{open, AnyStore, StoreLocation};
 pub use model::*;
+pub use postgres::{PgOptions, PgStore};
+pub use schema::SchemaStatus;
 pub use sqlite::{SqliteOptions, SqliteStore};
 
 #[derive(Debug, thiserror::Error)]

@@ -1,15 +1,10 @@
-//! The SQLite schema's migrations: embedded in the binary, applied in order at open.
+//! The SQLite schema's migrations: embedded in the binary, applied in order.
 
 use sqlx::{Row, SqliteConnection};
 
 use super::map_err;
+use crate::schema::{latest, wall_clock_millis, Migration, SchemaStatus};
 use crate::{Result, StoreError};
-
-struct Migration {
-    version: i64,
-    name: &'static str,
-    sql: &'static str,
-}
 
 /// Applied migrations are never edited (see `migrations/README.md`): add a new one.
 const MIGRATIONS: &[Migration] = &[Migration {
@@ -18,19 +13,15 @@ const MIGRATIONS: &[Migration] = &[Migration {
     sql: include_str!("../../migrations/sqlite/0001_init.sql"),
 }];
 
-/// The newest schema version this build knows.
-pub(super) fn latest_version() -> i64 {
-    MIGRATIONS.last().map_or(0, |m| m.version)
-}
-
-/// Brings the schema up to date, or refuses a database newer than this build.
+/// Brings the schema up to date, or refuses a database newer than this build;
+/// returns the versions applied.
 ///
 /// Runs in one IMMEDIATE transaction: two processes opening a fresh file at once
 /// apply each migration exactly once (the second waits, then finds it applied).
-pub(super) async fn run(conn: &mut SqliteConnection) -> Result<()> {
+pub(super) async fn run(conn: &mut SqliteConnection) -> Result<Vec<i64>> {
     exec(conn, "BEGIN IMMEDIATE").await?;
     match apply(conn).await {
-        Ok(()) => exec(conn, "COMMIT").await,
+        Ok(applied) => exec(conn, "COMMIT").await.map(|()| applied),
         Err(e) => {
             let _ = exec(conn, "ROLLBACK").await;
             Err(e)
@@ -46,7 +37,30 @@ async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<()> {
         .map_err(map_err)
 }
 
-async fn apply(conn: &mut SqliteConnection) -> Result<()> {
+/// The schema's version, without changing anything (an empty file is version 0).
+pub(super) async fn status(conn: &mut SqliteConnection) -> Result<SchemaStatus> {
+    let exists: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'numgate_schema'",
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    let current = match exists {
+        None => 0,
+        Some(_) => sqlx::query("SELECT COALESCE(MAX(version), 0) FROM numgate_schema")
+            .fetch_one(&mut *conn)
+            .await
+            .and_then(|row| row.try_get(0))
+            .map_err(map_err)?,
+    };
+    Ok(SchemaStatus {
+        current,
+        latest: latest(MIGRATIONS),
+    })
+}
+
+/// Applies what is missing; the caller holds the write lock (a transaction).
+async fn apply(conn: &mut SqliteConnection) -> Result<Vec<i64>> {
     exec(
         conn,
         "CREATE TABLE IF NOT EXISTS numgate_schema (
@@ -56,18 +70,8 @@ async fn apply(conn: &mut SqliteConnection) -> Result<()> {
         ) STRICT",
     )
     .await?;
-    let current: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM numgate_schema")
-        .fetch_one(&mut *conn)
-        .await
-        .and_then(|row| row.try_get(0))
-        .map_err(map_err)?;
-    let latest = latest_version();
-    if current > latest {
-        return Err(StoreError::Schema(format!(
-            "the database has schema version {current}, newer than the {latest} this build \
-             knows; run a newer numgate on it"
-        )));
-    }
+    let current = status(conn).await?.refuse_newer()?.current;
+    let mut applied = Vec::new();
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
         sqlx::raw_sql(m.sql)
             .execute(&mut *conn)
@@ -82,15 +86,9 @@ async fn apply(conn: &mut SqliteConnection) -> Result<()> {
             .execute(&mut *conn)
             .await
             .map_err(map_err)?;
+        applied.push(m.version);
     }
-    Ok(())
-}
-
-/// When a migration ran is bookkeeping for humans, not domain time: the wall clock will do.
-fn wall_clock_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    Ok(applied)
 }
 
 #[cfg(test)]

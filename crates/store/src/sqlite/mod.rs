@@ -28,7 +28,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, Row, Sqlite, SqliteConnection};
 
-use crate::{Result, StoreError};
+use crate::{Result, SchemaStatus, StoreError};
 use writer::WriterHandle;
 
 /// How long a connection waits for a lock held by another connection or process
@@ -44,6 +44,10 @@ pub struct SqliteOptions {
     pub read_connections: u32,
     /// The most operations the writer groups into one transaction.
     pub max_batch: usize,
+    /// Whether `open` brings the schema up to date (the default). Without it, `open`
+    /// changes no schema and refuses only a newer one: the caller checks
+    /// [`SqliteStore::schema_status`] or calls [`SqliteStore::migrate`] itself.
+    pub migrate: bool,
 }
 
 impl SqliteOptions {
@@ -52,6 +56,7 @@ impl SqliteOptions {
             path: path.into(),
             read_connections: 4,
             max_batch: 256,
+            migrate: true,
         }
     }
 }
@@ -73,11 +78,14 @@ const _: fn() = || {
 struct Inner {
     read: SqlitePool,
     writer: WriterHandle,
+    /// How the writer's connection was opened: `migrate` opens another such one.
+    write_opts: SqliteConnectOptions,
 }
 
 impl SqliteStore {
-    /// Opens (creating if missing) and migrates the database, and starts its writer
-    /// on the current Tokio runtime.
+    /// Opens (creating if missing) and, unless told not to, migrates the database,
+    /// and starts its writer on the current Tokio runtime. A database with a schema
+    /// newer than this build is refused (`Schema`) either way.
     pub async fn open(opts: SqliteOptions) -> Result<SqliteStore> {
         let base = SqliteConnectOptions::new()
             .filename(&opts.path)
@@ -91,7 +99,11 @@ impl SqliteStore {
             // FULL: a commit is on disk when COMMIT returns; an answered success survives a crash.
             .synchronous(SqliteSynchronous::Full);
         let mut conn = write_opts.connect().await.map_err(map_err)?;
-        migrate::run(&mut conn).await?;
+        if opts.migrate {
+            migrate::run(&mut conn).await?;
+        } else {
+            migrate::status(&mut conn).await?.refuse_newer()?;
+        }
 
         // query_only: a read connection can never write by mistake.
         let read_opts = base.pragma("query_only", "ON");
@@ -109,8 +121,30 @@ impl SqliteStore {
 
         let writer = WriterHandle::spawn(conn, opts.max_batch);
         Ok(SqliteStore {
-            inner: Arc::new(Inner { read, writer }),
+            inner: Arc::new(Inner {
+                read,
+                writer,
+                write_opts,
+            }),
         })
+    }
+
+    /// Applies the migrations the database lacks; returns their versions (empty
+    /// when it was up to date). Refuses a newer schema.
+    ///
+    /// On a connection of its own, as another process would: its IMMEDIATE
+    /// transaction waits for the writer's current batch (and the writer for it).
+    pub async fn migrate(&self) -> Result<Vec<i64>> {
+        let mut conn = self.inner.write_opts.connect().await.map_err(map_err)?;
+        let applied = migrate::run(&mut conn).await;
+        let _ = sqlx::Connection::close(conn).await;
+        applied
+    }
+
+    /// The database's schema version and this build's, changing nothing.
+    pub async fn schema_status(&self) -> Result<SchemaStatus> {
+        let mut conn = self.reader().acquire().await.map_err(map_err)?;
+        migrate::status(&mut conn).await
     }
 
     /// (batches committed, jobs run) by the writer so far: jobs/batches is the

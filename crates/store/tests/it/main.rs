@@ -1,9 +1,11 @@
 //! numgate-store's one integration test binary: a conformance suite that every
-//! backend must pass, and the tests particular to SQLite.
+//! backend must pass (SQLite always, PostgreSQL when `NUMGATE_TEST_DATABASE_URL`
+//! is set), and the tests particular to each backend.
 
 mod codes;
 mod maintenance;
 mod nonces;
+mod postgres;
 mod queue;
 mod sqlite;
 mod support;

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use numgate_store::{
     AccessKeys, CheckOutcome, Codes, DeliveryResult, NewAccessKey, Nonces, SmsCatalog, SmsQueue,
-    SqliteOptions, SqliteStore, StoreError, Tenants,
+    SqliteOptions, SqliteStore, StoreError, StoreLocation, Tenants,
 };
 use sqlx::ConnectOptions;
 
@@ -317,10 +317,46 @@ async fn a_newer_schema_is_refused() {
         .unwrap();
     drop(conn);
 
-    match SqliteStore::open(SqliteOptions::new(&path)).await {
-        Err(StoreError::Schema(msg)) => assert!(msg.contains("999"), "{msg}"),
+    for migrate in [true, false] {
+        let mut opts = SqliteOptions::new(&path);
+        opts.migrate = migrate;
+        match SqliteStore::open(opts).await {
+            Err(StoreError::Schema(msg)) => {
+                assert!(
+                    msg.contains("999") && msg.contains("upgrade numgate"),
+                    "{msg}"
+                )
+            }
+            other => panic!("expected a schema error, got {:?}", other.map(|_| ())),
+        }
+    }
+}
+
+#[tokio::test]
+async fn without_migrating_an_older_schema_is_refused_and_migrate_applies_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("numgate.db");
+    let location = StoreLocation::Sqlite(path.clone());
+    match numgate_store::open(&location, false).await {
+        Err(StoreError::Schema(msg)) => assert!(msg.contains("numgate migrate"), "{msg}"),
         other => panic!("expected a schema error, got {:?}", other.map(|_| ())),
     }
+
+    let mut opts = SqliteOptions::new(&path);
+    opts.migrate = false;
+    let store = SqliteStore::open(opts).await.unwrap();
+    let before = store.schema_status().await.unwrap();
+    assert_eq!(before.current, 0);
+    assert!(before.needs_migration());
+    assert_eq!(store.migrate().await.unwrap(), vec![1]);
+    assert!(store.schema_status().await.unwrap().is_up_to_date());
+    assert!(store.migrate().await.unwrap().is_empty());
+    // The running store's writer uses the migrated schema at once.
+    store.ensure_tenant("acme", T0).await.unwrap();
+    drop(store);
+
+    let opened = numgate_store::open(&location, false).await.unwrap();
+    assert!(opened.find_tenant("acme").await.unwrap().is_some());
 }
 
 #[tokio::test]

@@ -1,0 +1,104 @@
+//! The PostgreSQL schema's migrations: embedded in the binary, applied in order,
+//! by one node at a time.
+
+use sqlx::{PgConnection, PgPool};
+
+use super::{classify, map_err, Class};
+use crate::schema::{latest, wall_clock_millis, Migration, SchemaStatus};
+use crate::{Result, StoreError};
+
+/// Applied migrations are never edited (see `migrations/README.md`): add a new one.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "init",
+    sql: include_str!("../../migrations/postgres/0001_init.sql"),
+}];
+
+/// The advisory lock that nodes starting together take turns on ("numgate1" in
+/// ASCII): one database-wide key that nothing else of numgate uses.
+const MIGRATION_LOCK: i64 = 0x6e75_6d67_6174_6531;
+
+/// Brings the schema up to date, or refuses a database newer than this build;
+/// returns the versions applied.
+///
+/// One transaction under a transaction-scoped advisory lock: nodes starting at once
+/// wait for each other, so each migration is applied once; the lock goes with the
+/// transaction, also when a node dies half-way (and its migrations are undone, as
+/// DDL is transactional in PostgreSQL).
+pub(super) async fn run(pool: &PgPool) -> Result<Vec<i64>> {
+    let mut tx = pool.begin().await.map_err(map_err)?;
+    // Another node's migration may take long (an index on a big table): wait for it.
+    sqlx::query("SET LOCAL lock_timeout = 0")
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    // Under the lock: CREATE … IF NOT EXISTS is not safe against a concurrent one.
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS numgate_schema (
+            version    BIGINT PRIMARY KEY,
+            name       TEXT   NOT NULL,
+            applied_at BIGINT NOT NULL
+        )",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    let current = status(&mut tx).await?.refuse_newer()?.current;
+    let mut applied = Vec::new();
+    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        sqlx::raw_sql(m.sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match classify(&e) {
+                Class::Unavailable => map_err(e),
+                _ => StoreError::Schema(format!("migration {} ({}): {e}", m.version, m.name)),
+            })?;
+        sqlx::query("INSERT INTO numgate_schema (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(wall_clock_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        applied.push(m.version);
+    }
+    tx.commit().await.map_err(map_err)?;
+    Ok(applied)
+}
+
+/// The schema's version, without changing anything (an empty database is version 0).
+pub(super) async fn status(conn: &mut PgConnection) -> Result<SchemaStatus> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('numgate_schema') IS NOT NULL")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(map_err)?;
+    let current = if exists {
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM numgate_schema")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(map_err)?
+    } else {
+        0
+    };
+    Ok(SchemaStatus {
+        current,
+        latest: latest(MIGRATIONS),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order_from_one() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1, "migration {}", m.name);
+        }
+    }
+}

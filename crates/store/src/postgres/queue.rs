@@ -1,0 +1,165 @@
+//! The SMS dispatch queue and the development outbox in PostgreSQL, shared by the
+//! dispatchers of every node.
+
+use async_trait::async_trait;
+use numgate_domain::clock::Millis;
+use sqlx::postgres::PgRow;
+
+use super::{col, map_err, PgStore};
+use crate::{DeliveryResult, OutboxEntry, QueuedSms, Result, SendStatus, SmsQueue};
+
+fn queued(row: &PgRow) -> Result<QueuedSms> {
+    let attempts: i32 = col(row, "attempts_before")?;
+    Ok(QueuedSms {
+        id: col(row, "id")?,
+        tenant_id: col(row, "tenant_id")?,
+        biz_id: col(row, "biz_id")?,
+        country_code: col(row, "country_code")?,
+        phone: col(row, "phone")?,
+        sealed_text: col(row, "sealed_text")?,
+        attempts: u32::try_from(attempts).unwrap_or(0),
+        auto_retry: col(row, "auto_retry")?,
+        up_extend_code: col(row, "up_extend_code")?,
+    })
+}
+
+fn outbox_entry(row: &PgRow) -> Result<OutboxEntry> {
+    Ok(OutboxEntry {
+        message_id: col(row, "message_id")?,
+        tenant_id: col(row, "tenant_id")?,
+        biz_id: col(row, "biz_id")?,
+        phone: col(row, "phone")?,
+        sealed_text: col(row, "sealed_text")?,
+        status: col(row, "status")?,
+        created_at: col(row, "created_at")?,
+    })
+}
+
+#[async_trait]
+impl SmsQueue for PgStore {
+    async fn claim_messages(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+    ) -> Result<Vec<QueuedSms>> {
+        // One statement picks, locks and leases. SKIP LOCKED: dispatchers of other
+        // nodes polling at the same moment pass over the rows this one has locked
+        // (and take the next ones) instead of waiting for them or leasing them too;
+        // a row leased by a commit since this statement began is re-checked under
+        // its lock and dropped. Each half walks its own partial index (one OR would
+        // sort every due row); the few extra rows locked are released at commit.
+        let mut leased = sqlx::query(
+            "WITH due AS ( \
+               SELECT id FROM sms_queue WHERE state = 'queued' AND next_attempt_at <= $2 \
+               ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED), \
+             lapsed AS ( \
+               SELECT id FROM sms_queue WHERE state = 'leased' AND lease_until <= $2 \
+               ORDER BY lease_until LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             UPDATE sms_queue SET state = 'leased', lease_until = $1, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM due UNION ALL SELECT id FROM lapsed ORDER BY id LIMIT $3) \
+             RETURNING id, tenant_id, biz_id, country_code, phone, sealed_text, \
+               attempts - 1 AS attempts_before, auto_retry, up_extend_code",
+        )
+        .bind(lease_until)
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(queued)
+        .collect::<Result<Vec<_>>>()?;
+        // RETURNING has no defined order; oldest first is what a dispatcher expects.
+        leased.sort_by_key(|m| m.id);
+        Ok(leased)
+    }
+
+    async fn settle_message(&self, id: i64, result: DeliveryResult, now: Millis) -> Result<()> {
+        let (state, status, err_code) = match result {
+            DeliveryResult::Delivered => ("done", SendStatus::Delivered, None),
+            DeliveryResult::Failed { err_code } => ("failed", SendStatus::Failed, Some(err_code)),
+        };
+        // One statement, so one transaction: the message and its record change
+        // together. The text is forgotten once settled: only the masked record
+        // remains. A second settle waits for the first's row lock, then finds the
+        // message settled and changes nothing.
+        sqlx::query(
+            "WITH settled AS ( \
+               UPDATE sms_queue SET state = $1, sealed_text = ''::BYTEA, lease_until = NULL \
+               WHERE id = $2 AND state IN ('queued', 'leased') RETURNING biz_id) \
+             UPDATE send_records SET status = $3, received_at = $4, err_code = $5 \
+             WHERE biz_id IN (SELECT biz_id FROM settled)",
+        )
+        .bind(state)
+        .bind(id)
+        .bind(status as i16)
+        .bind(now)
+        .bind(&err_code)
+        .execute(self.pool())
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn retry_message(&self, id: i64, retry_at: Millis, err: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE sms_queue SET state = 'queued', next_attempt_at = $1, \
+             lease_until = NULL, last_error = $2 WHERE id = $3 AND state = 'leased'",
+        )
+        .bind(retry_at)
+        .bind(err)
+        .bind(id)
+        .execute(self.pool())
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn put_outbox(&self, entry: OutboxEntry) -> Result<()> {
+        // Keyed by the queue message: a redelivery after a lapsed lease (by this
+        // node or another) is one entry.
+        sqlx::query(
+            "INSERT INTO outbox (message_id, tenant_id, biz_id, phone, sealed_text, status, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (message_id) DO NOTHING",
+        )
+        .bind(entry.message_id)
+        .bind(entry.tenant_id)
+        .bind(&entry.biz_id)
+        .bind(&entry.phone)
+        .bind(&entry.sealed_text)
+        .bind(&entry.status)
+        .bind(entry.created_at)
+        .execute(self.pool())
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn list_outbox(&self, phone: Option<&str>, limit: u32) -> Result<Vec<OutboxEntry>> {
+        const COLUMNS: &str =
+            "SELECT message_id, tenant_id, biz_id, phone, sealed_text, status, created_at FROM outbox";
+        // Two statements rather than `$1 IS NULL OR phone = $1`, which no index can serve.
+        let rows = match phone {
+            Some(phone) => {
+                sqlx::query(&format!(
+                    "{COLUMNS} WHERE phone = $1 ORDER BY created_at DESC, message_id DESC LIMIT $2"
+                ))
+                .bind(phone)
+                .bind(i64::from(limit))
+                .fetch_all(self.pool())
+                .await
+            }
+            None => {
+                sqlx::query(&format!(
+                    "{COLUMNS} ORDER BY created_at DESC, message_id DESC LIMIT $1"
+                ))
+                .bind(i64::from(limit))
+                .fetch_all(self.pool())
+                .await
+            }
+        };
+        rows.map_err(map_err)?.iter().map(outbox_entry).collect()
+    }
+}
