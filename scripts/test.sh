@@ -9,3 +9,9 @@ export NUMGATE_VENV="${NUMGATE_VENV:-$repo/.venv}"
 scripts/python-venv.sh
 cargo build --locked --workspace --bins
 cargo test --locked --workspace "$@"
+# The server's integration suite once more, on PostgreSQL.
+if [ -n "${NUMGATE_TEST_DATABASE_URL:-}" ]; then
+    NUMGATE_TEST_BACKEND=postgres cargo test --locked -p numgate-server --test it "$@"
+else
+    echo "PostgreSQL server suite skipped: NUMGATE_TEST_DATABASE_URL is not set" >&2
+fi

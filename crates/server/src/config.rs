@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use numgate_store::StoreLocation;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -15,9 +16,14 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Where the embedded database and the generated master key live.
     pub data_dir: PathBuf,
-    /// The master key (32 bytes, base64). When unset, `master.key` in the data
-    /// directory is used, generated on first start.
+    /// The database: a SQLite file, or a `postgres://` URL that several nodes
+    /// share. Unset: `numgate.db` in the data directory.
+    pub database_url: Option<String>,
+    /// The master key (32 bytes, base64). When unset, `master_key_file` is read,
+    /// or else `master.key` in the data directory, generated on first start.
     pub master_key: Option<String>,
+    /// A file holding the master key: how nodes sharing a database get the same one.
+    pub master_key_file: Option<PathBuf>,
     /// `text` or `json` log lines.
     pub log_format: LogFormat,
     /// Largest request body accepted, in bytes.
@@ -60,7 +66,9 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("numgate-data"),
+            database_url: None,
             master_key: None,
+            master_key_file: None,
             log_format: LogFormat::Text,
             max_body_bytes: 64 * 1024,
             sms: SmsConfig::default(),
@@ -97,10 +105,12 @@ pub enum ConfigError {
 /// Others with the prefix (`NUMGATE_TEST_DATABASE_URL`, `NUMGATE_VENV`) belong to
 /// tools and tests, not to the server.
 fn is_config_key(key: &str) -> bool {
-    const TOP: [&str; 6] = [
+    const TOP: [&str; 8] = [
         "listen",
         "data_dir",
+        "database_url",
         "master_key",
+        "master_key_file",
         "log_format",
         "max_body_bytes",
         "sms",
@@ -135,8 +145,27 @@ impl Config {
         Ok(cfg)
     }
 
+    /// Where the store lives: `database_url`, or the SQLite file in `data_dir`.
+    pub fn store_location(&self) -> StoreLocation {
+        match &self.database_url {
+            Some(url) => StoreLocation::parse(url),
+            None => StoreLocation::Sqlite(self.data_dir.join("numgate.db")),
+        }
+    }
+
+    /// Whether several nodes may share the store (PostgreSQL).
+    pub fn is_shared_store(&self) -> bool {
+        matches!(self.store_location(), StoreLocation::Postgres(_))
+    }
+
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |s: &str| Err(ConfigError::Invalid(s.to_owned()));
+        if self.is_shared_store() && self.master_key.is_none() && self.master_key_file.is_none() {
+            return bad(
+                "with a PostgreSQL database every node needs the same master key: \
+                 set master_key (NUMGATE_MASTER_KEY) or master_key_file",
+            );
+        }
         let s = &self.sms;
         if s.channel != "outbox" {
             return bad("sms.channel: only \"outbox\" is available");

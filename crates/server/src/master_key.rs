@@ -1,5 +1,6 @@
-//! Where the master key comes from: the configuration, or `master.key` in the
-//! data directory, generated (mode 0600) on first start.
+//! Where the master key comes from: the configuration (`master_key` or
+//! `master_key_file`), or `master.key` in the data directory, generated (mode
+//! 0600) on first start.
 
 use std::io::Write;
 use std::path::Path;
@@ -14,6 +15,11 @@ pub const FILE_NAME: &str = "master.key";
 pub fn load_or_create(config: &Config) -> anyhow::Result<MasterKey> {
     if let Some(k) = &config.master_key {
         return MasterKey::from_base64(k).context("master_key in the configuration");
+    }
+    if let Some(f) = &config.master_key_file {
+        let s = std::fs::read_to_string(f)
+            .with_context(|| format!("reading master_key_file {}", f.display()))?;
+        return MasterKey::from_base64(&s).with_context(|| format!("{}", f.display()));
     }
     load_or_create_file(&config.data_dir.join(FILE_NAME))
 }

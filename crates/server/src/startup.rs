@@ -12,7 +12,7 @@ use axum::Router;
 use numgate_domain::clock::Clock;
 use numgate_domain::secrets::MasterKey;
 use numgate_sms::{Dispatcher, DispatcherConfig, OutboxSender};
-use numgate_store::{SqliteOptions, SqliteStore, Store};
+use numgate_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -29,17 +29,22 @@ pub struct DataDir {
     pub master_key: MasterKey,
 }
 
+/// Opens the store and the master key. The embedded SQLite file is migrated on
+/// open; a shared PostgreSQL database must already be at this build's schema
+/// (`numgate migrate` brings it there), so that no node upgrades it by surprise.
 pub async fn open_data_dir(config: &Config) -> anyhow::Result<DataDir> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    let location = config.store_location();
+    let embedded = !config.is_shared_store();
+    if embedded || config.master_key.is_none() && config.master_key_file.is_none() {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("creating the data directory {}", config.data_dir.display())
+        })?;
+    }
     let master_key = master_key::load_or_create(config)?;
-    let store = SqliteStore::open(SqliteOptions::new(config.data_dir.join("numgate.db")))
+    let store = numgate_store::open(&location, embedded)
         .await
-        .context("opening the database")?;
-    Ok(DataDir {
-        store: Arc::new(store),
-        master_key,
-    })
+        .with_context(|| format!("opening the database {location}"))?;
+    Ok(DataDir { store, master_key })
 }
 
 pub struct Application {

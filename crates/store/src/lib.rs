@@ -21,6 +21,8 @@ pub mod postgres;
 mod schema;
 mod seed;
 pub mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use async_trait::async_trait;
 use numgate_domain::clock::Millis;

@@ -1,12 +1,17 @@
-//! Start a real server on a random port with a fresh data directory.
+//! Start a real server on a random port with a fresh data directory: on SQLite,
+//! or with `NUMGATE_TEST_BACKEND=postgres` on a fresh PostgreSQL database of the
+//! server named by `NUMGATE_TEST_DATABASE_URL` (scripts/test.sh runs both).
 
 use std::sync::Arc;
 
 use numgate_client::{OpenApi, SignatureScheme};
 use numgate_domain::clock::{Clock, SystemClock};
+use numgate_domain::secrets::MasterKey;
 use numgate_domain::FakeClock;
 use numgate_server::service::keys;
 use numgate_server::{Application, Config, DEFAULT_TENANT};
+use numgate_store::testing::TestDatabase;
+use numgate_store::{AnyStore, StoreLocation};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -22,6 +27,8 @@ pub struct TestApp {
     pub clock: FakeClock,
     pub config: Config,
     pub data_dir: Arc<TempDir>,
+    /// The PostgreSQL database, when the suite runs on PostgreSQL; dropped last.
+    pub database: Option<Arc<TestDatabase>>,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -36,9 +43,34 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         data_dir: dir.path().to_path_buf(),
         ..Config::default()
     };
+    let database = postgres_database(&mut config).await;
     tweak(&mut config);
     let clock = FakeClock::new(SystemClock.now_millis());
-    start(config, dir, clock, None).await
+    let mut app = start(config, dir, clock, None).await;
+    app.database = database;
+    app
+}
+
+/// With `NUMGATE_TEST_BACKEND=postgres`: a fresh database, migrated as
+/// `numgate migrate` would, and a master key given by configuration, as every
+/// node of a shared database needs.
+async fn postgres_database(config: &mut Config) -> Option<Arc<TestDatabase>> {
+    if std::env::var("NUMGATE_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return None;
+    }
+    let db = TestDatabase::create()
+        .await
+        .expect("NUMGATE_TEST_BACKEND=postgres needs NUMGATE_TEST_DATABASE_URL");
+    let location = StoreLocation::Postgres(db.url());
+    AnyStore::open(&location, false)
+        .await
+        .expect("open the test database")
+        .migrate()
+        .await
+        .expect("migrate the test database");
+    config.database_url = Some(db.url());
+    config.master_key = Some(MasterKey::generate().to_base64().to_string());
+    Some(Arc::new(db))
 }
 
 async fn start(
@@ -86,6 +118,7 @@ async fn start(
         clock,
         config,
         data_dir: dir,
+        database: None,
         stop: Some(tx),
         handle: Some(handle),
     }
@@ -110,13 +143,15 @@ impl TestApp {
     pub async fn restart(mut self) -> TestApp {
         self.shutdown().await;
         let key = Some((self.key_id.clone(), self.key_secret.clone()));
-        start(
+        let mut app = start(
             self.config.clone(),
             self.data_dir.clone(),
             self.clock.clone(),
             key,
         )
-        .await
+        .await;
+        app.database = self.database.take();
+        app
     }
 
     pub async fn shutdown(&mut self) {
