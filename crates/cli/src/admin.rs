@@ -265,3 +265,30 @@ pub async fn outbox(global: &Global, args: OutboxArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+pub async fn migrate(global: &Global) -> anyhow::Result<()> {
+    let cfg = global.load()?;
+    let location = cfg.store_location();
+    if let numgate_store::StoreLocation::Sqlite(_) = &location {
+        std::fs::create_dir_all(&cfg.data_dir)?;
+    }
+    let store = numgate_store::AnyStore::open(&location, false)
+        .await
+        .with_context(|| format!("opening the database {location}"))?;
+    let applied = store.migrate().await?;
+    let status = store.schema_status().await?;
+    if applied.is_empty() {
+        println!(
+            "{location}: the schema is up to date (version {})",
+            status.current
+        );
+    } else {
+        let versions: Vec<String> = applied.iter().map(i64::to_string).collect();
+        println!(
+            "{location}: applied migration(s) {}; the schema is at version {}",
+            versions.join(", "),
+            status.current
+        );
+    }
+    Ok(())
+}

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod bench;
 mod serve;
 
 use std::path::PathBuf;
@@ -31,6 +32,10 @@ pub struct Global {
     /// Data directory: the embedded database and the master key [default: ./numgate-data].
     #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
+    /// Database: a SQLite file, or a postgres:// URL shared by several nodes
+    /// (config key database_url, env NUMGATE_DATABASE_URL) [default: numgate.db in the data directory].
+    #[arg(long, global = true)]
+    database: Option<String>,
 }
 
 impl Global {
@@ -40,6 +45,10 @@ impl Global {
         if let Some(d) = &self.data_dir {
             cfg.data_dir = d.clone();
         }
+        if let Some(db) = &self.database {
+            cfg.database_url = Some(db.clone());
+        }
+        cfg.validate()?;
         Ok(cfg)
     }
 }
@@ -56,6 +65,12 @@ enum Command {
     Sms(admin::SmsCmd),
     /// Messages delivered to the development outbox, newest first.
     Outbox(admin::OutboxArgs),
+    /// Bring the database's schema up to this build's (needed for PostgreSQL,
+    /// whose nodes never migrate on their own).
+    Migrate,
+    /// Signed-request load generator: req/s and latency of the Open API, also
+    /// against a no-op server for the machine's ceiling.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -76,6 +91,8 @@ fn main() -> std::process::ExitCode {
             Command::Keys(cmd) => admin::keys(&cli.global, cmd).await,
             Command::Sms(cmd) => admin::sms(&cli.global, cmd).await,
             Command::Outbox(args) => admin::outbox(&cli.global, args).await,
+            Command::Migrate => admin::migrate(&cli.global).await,
+            Command::Bench(args) => bench::run(args).await,
         }
     });
     match result {

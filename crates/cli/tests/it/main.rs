@@ -1,6 +1,7 @@
 //! The `numgate` binary as users run it: real processes, real signals.
 
 mod admin;
+mod bench;
 mod crash;
 mod proc;
 mod readme;

@@ -12,7 +12,9 @@ fn repo() -> PathBuf {
 
 /// The shell blocks between the walkthrough markers, without `# setup` lines.
 fn walkthrough_script(readme: &str) -> String {
-    let start = readme.find("<!-- walkthrough:start -->").expect("start marker");
+    let start = readme
+        .find("<!-- walkthrough:start -->")
+        .expect("start marker");
     let end = readme.find("<!-- walkthrough:end -->").expect("end marker");
     let mut script = String::new();
     let mut in_block = false;
@@ -74,11 +76,22 @@ fn the_readme_walkthrough_works_as_written() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "the walkthrough failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "the walkthrough failed:\n{stdout}\n{stderr}"
+    );
     let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines.iter().any(|l| l.starts_with("OK ") && l.ends_with("^0")), "a send: {stdout}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("OK ") && l.ends_with("^0")),
+        "a send: {stdout}"
+    );
     assert!(lines.contains(&"OK PASS"), "{stdout}");
     assert!(lines.contains(&"OK UNKNOWN"), "{stdout}");
-    assert!(lines.iter().any(|l| l.starts_with("biz.FREQUENCY")), "{stdout}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("biz.FREQUENCY")),
+        "{stdout}"
+    );
     assert!(stdout.contains("AccessKeySecret"), "the key is shown");
 }

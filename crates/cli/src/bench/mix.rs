@@ -1,0 +1,115 @@
+//! The actions a bench run sends and their weights: `check=90,send=10`.
+
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Check,
+    Send,
+}
+
+impl Kind {
+    pub fn action(self) -> &'static str {
+        match self {
+            Kind::Check => "CheckSmsVerifyCode",
+            Kind::Send => "SendSmsVerifyCode",
+        }
+    }
+
+    pub fn short(self) -> &'static str {
+        match self {
+            Kind::Check => "check",
+            Kind::Send => "send",
+        }
+    }
+}
+
+/// Weights of the actions: `check=90,send=10`.
+#[derive(Debug, Clone)]
+pub struct Mix(Vec<(Kind, u32)>);
+
+impl FromStr for Mix {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut weights = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, w) = part.split_once('=').unwrap_or((part, "1"));
+            let kind = match name.trim() {
+                "check" | "CheckSmsVerifyCode" => Kind::Check,
+                "send" | "SendSmsVerifyCode" => Kind::Send,
+                other => return Err(format!("unknown action {other:?}: use check or send")),
+            };
+            let w: u32 = w
+                .trim()
+                .parse()
+                .ok()
+                .filter(|w| *w <= 1000)
+                .ok_or_else(|| format!("the weight of {name} must be 0 to 1000"))?;
+            if weights.iter().any(|(k, _)| *k == kind) {
+                return Err(format!("{name} is given twice"));
+            }
+            weights.push((kind, w));
+        }
+        if weights.iter().all(|(_, w)| *w == 0) {
+            return Err("give at least one action a weight above zero".into());
+        }
+        Ok(Mix(weights))
+    }
+}
+
+impl std::fmt::Display for Mix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|(k, w)| format!("{}={w}", k.short()))
+            .collect();
+        f.write_str(&parts.join(","))
+    }
+}
+
+impl Mix {
+    pub fn weight(&self, kind: Kind) -> u32 {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(0, |(_, w)| *w)
+    }
+
+    pub fn share(&self, kind: Kind) -> f64 {
+        let total: u32 = self.0.iter().map(|(_, w)| w).sum();
+        f64::from(self.weight(kind)) / f64::from(total)
+    }
+
+    /// One cycle of actions in which each has its weight, spread evenly (smooth
+    /// weighted round robin): `check=90,send=10` sends every tenth request.
+    pub fn schedule(&self) -> Vec<Kind> {
+        let gcd = self.0.iter().fold(0, |g, (_, w)| gcd(g, *w));
+        let weights: Vec<(Kind, i64)> = self
+            .0
+            .iter()
+            .map(|(k, w)| (*k, i64::from(w / gcd)))
+            .collect();
+        let total: i64 = weights.iter().map(|(_, w)| w).sum();
+        let mut current = vec![0i64; weights.len()];
+        (0..total)
+            .map(|_| {
+                for (c, (_, w)) in current.iter_mut().zip(&weights) {
+                    *c += w;
+                }
+                let best = (0..weights.len()).max_by_key(|&i| current[i]).unwrap_or(0);
+                current[best] -= total;
+                weights[best].0
+            })
+            .collect()
+    }
+}
+
+fn gcd(a: u32, b: u32) -> u32 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}

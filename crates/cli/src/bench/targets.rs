@@ -1,0 +1,195 @@
+//! What the load goes to: numgate started in-process on a temporary data
+//! directory, the no-op server, or a URL the user gave.
+
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use axum::http::header::CONTENT_TYPE;
+use axum::Router;
+use numgate_domain::clock::{Clock, SystemClock};
+use numgate_server::service::keys;
+use numgate_server::{Application, Config, DEFAULT_TENANT};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// What the no-op server answers to everything: a success envelope of the size
+/// of a real CheckSmsVerifyCode answer, so that both put the same bytes on the wire.
+const NOOP_BODY: &str = r#"{"RequestId":"4c1a2b3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d","Code":"OK","Message":"OK","Success":true,"Model":{"VerifyResult":"PASS","OutId":null}}"#;
+
+/// Sends per number and hour or day that a bench run can never reach (each
+/// number gets one code, but keep the caps out of the measurement).
+const BENCH_CAP: u32 = 1_000_000;
+
+enum Server {
+    /// numgate or the no-op server, running on this process's runtime.
+    Local {
+        stop: oneshot::Sender<()>,
+        task: JoinHandle<anyhow::Result<()>>,
+        /// Kept until the server has stopped, then deleted.
+        data_dir: Option<tempfile::TempDir>,
+    },
+    External,
+}
+
+pub struct Target {
+    name: String,
+    endpoint: String,
+    key_id: String,
+    key_secret: String,
+    describe: String,
+    server: Server,
+}
+
+impl Target {
+    /// `self`, `noop` or an `http://` URL.
+    pub async fn start(
+        target: &str,
+        key_id: Option<&str>,
+        key_secret: Option<&str>,
+    ) -> anyhow::Result<Target> {
+        match target {
+            "self" => start_self().await,
+            "noop" => start_noop().await,
+            url if url.starts_with("http://") => {
+                let (Some(id), Some(secret)) = (key_id, key_secret) else {
+                    bail!("a URL target needs --key-id and --key-secret (numgate keys create)");
+                };
+                Ok(Target {
+                    name: "url".into(),
+                    endpoint: url.trim_end_matches('/').to_owned(),
+                    key_id: id.to_owned(),
+                    key_secret: secret.to_owned(),
+                    describe: format!("numgate at {url}"),
+                    server: Server::External,
+                })
+            }
+            other => bail!("--target must be self, noop or an http:// URL, not {other:?}"),
+        }
+    }
+
+    pub fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    pub fn key_secret(&self) -> &str {
+        &self.key_secret
+    }
+
+    pub fn describe(&self) -> String {
+        self.describe.clone()
+    }
+
+    pub fn is_noop(&self) -> bool {
+        self.name == "noop"
+    }
+
+    /// Stops a server this process started and deletes its data directory.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        if let Server::Local {
+            stop,
+            task,
+            data_dir,
+        } = self.server
+        {
+            let _ = stop.send(());
+            task.await.context("the server task")??;
+            drop(data_dir);
+        }
+        Ok(())
+    }
+}
+
+async fn loopback() -> anyhow::Result<(TcpListener, String)> {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("binding 127.0.0.1:0")?;
+    let endpoint = format!("http://{}", listener.local_addr()?);
+    Ok((listener, endpoint))
+}
+
+async fn start_self() -> anyhow::Result<Target> {
+    let dir = tempfile::Builder::new()
+        .prefix("numgate-bench-")
+        .tempdir()
+        .context("creating a temporary data directory")?;
+    let mut config = Config {
+        data_dir: dir.path().to_path_buf(),
+        ..Config::default()
+    };
+    config.sms.hourly_cap = BENCH_CAP;
+    config.sms.daily_cap = BENCH_CAP;
+    config.validate()?;
+    let (listener, endpoint) = loopback().await?;
+    let app = Application::build(config, listener, Arc::new(SystemClock)).await?;
+    let state = app.state();
+    let tenant = state
+        .store
+        .find_tenant(DEFAULT_TENANT)
+        .await?
+        .context("the default tenant is missing")?;
+    let issued = keys::create(
+        state.store.as_ref(),
+        &state.secrets,
+        tenant.id,
+        SystemClock.now_millis(),
+    )
+    .await?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(app.run(async {
+        let _ = stopped.await;
+    }));
+    Ok(Target {
+        name: "self".into(),
+        describe: format!(
+            "numgate in-process at {endpoint}, durable SQLite in {}",
+            dir.path().display()
+        ),
+        endpoint,
+        key_id: issued.id,
+        key_secret: issued.secret.to_string(),
+        server: Server::Local {
+            stop,
+            task,
+            data_dir: Some(dir),
+        },
+    })
+}
+
+async fn start_noop() -> anyhow::Result<Target> {
+    let (listener, endpoint) = loopback().await?;
+    // No routing, no parsing, no signature, no database: only HTTP.
+    let app =
+        Router::new().fallback(|| async { ([(CONTENT_TYPE, "application/json")], NOOP_BODY) });
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+            .context("the no-op server")
+    });
+    Ok(Target {
+        name: "noop".into(),
+        describe: format!(
+            "no-op server in-process at {endpoint} (no parsing, no signature check, no database)"
+        ),
+        endpoint,
+        key_id: "LTAIbenchnoop000000000000".into(),
+        key_secret: "noop".into(),
+        server: Server::Local {
+            stop,
+            task,
+            data_dir: None,
+        },
+    })
+}
