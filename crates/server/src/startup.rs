@@ -85,6 +85,7 @@ impl Application {
             secrets,
             hasher: data.master_key.code_hasher(),
             dispatch_wake: dispatcher.waker(),
+            tenants: Default::default(),
         };
         Ok(Self {
             state,

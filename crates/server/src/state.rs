@@ -1,13 +1,15 @@
 //! What every request handler shares: the store, the keys, the clock, the config.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use numgate_domain::clock::Clock;
 use numgate_domain::secrets::{CodeHasher, SecretBox};
-use numgate_store::Store;
+use numgate_store::{Store, Tenant};
 use tokio::sync::Notify;
 
 use crate::config::Config;
+use crate::error::ApiError;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,4 +21,27 @@ pub struct AppState {
     pub hasher: CodeHasher,
     /// Wakes the SMS dispatcher of this node once a send has committed.
     pub dispatch_wake: Arc<Notify>,
+    pub tenants: TenantCache,
+}
+
+/// Tenants by id, read once per node. Safe to keep in memory on every node: a
+/// tenant is never renamed or deleted, so a cached row can never be wrong.
+#[derive(Clone, Default)]
+pub struct TenantCache(Arc<RwLock<HashMap<i64, Tenant>>>);
+
+impl TenantCache {
+    pub async fn get(&self, store: &dyn Store, id: i64) -> Result<Tenant, ApiError> {
+        if let Some(t) = self.0.read().ok().and_then(|m| m.get(&id).cloned()) {
+            return Ok(t);
+        }
+        let tenant = store.find_tenant_by_id(id).await?.ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "AccessKey of tenant {id}, which does not exist"
+            ))
+        })?;
+        if let Ok(mut m) = self.0.write() {
+            m.insert(id, tenant.clone());
+        }
+        Ok(tenant)
+    }
 }

@@ -28,7 +28,7 @@ fn record(row: &SqliteRow) -> Result<AccessKeyRecord> {
 #[async_trait]
 impl AccessKeys for SqliteStore {
     async fn create_access_key(&self, key: NewAccessKey) -> Result<()> {
-        self.write(move |conn| {
+        self.write_atomic(move |conn| {
             Box::pin(async move {
                 sqlx::query(
                     "INSERT INTO access_keys (id, tenant_id, sealed_secret, enabled, created_at) \
@@ -74,7 +74,7 @@ impl AccessKeys for SqliteStore {
 
     async fn set_access_key_enabled(&self, id: &str, enabled: bool) -> Result<bool> {
         let id = id.to_owned();
-        self.write(move |conn| {
+        self.write_atomic(move |conn| {
             Box::pin(async move {
                 let done = sqlx::query("UPDATE access_keys SET enabled = ? WHERE id = ?")
                     .bind(enabled)
@@ -103,7 +103,7 @@ impl AccessKeys for SqliteStore {
             Some(_) => {}
         }
         let id = id.to_owned();
-        self.write(move |conn| {
+        self.write_atomic(move |conn| {
             Box::pin(async move {
                 sqlx::query(
                     "UPDATE access_keys SET last_used_at = ? \

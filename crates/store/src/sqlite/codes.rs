@@ -36,7 +36,9 @@ impl Codes for SqliteStore {
     }
 
     async fn check_code(&self, check: CodeCheck) -> Result<CheckOutcome> {
-        self.write(move |conn| Box::pin(async move { check_one(conn, &check).await }))
+        // Atomic: the consuming update returns at once; the attempts update runs
+        // only when the first changed nothing.
+        self.write_atomic(move |conn| Box::pin(async move { check_one(conn, &check).await }))
             .await
     }
 
@@ -225,9 +227,9 @@ async fn check_one(conn: &mut SqliteConnection, check: &CodeCheck) -> Result<Che
     .await
     .map_err(map_err)?;
     if let Some(row) = passed {
-        return Ok(CheckOutcome::Pass {
-            out_id: col(&row, "out_id")?,
-        });
+        // Infallible from here: the code is consumed, so nothing may fail after it.
+        let out_id = sqlx::Row::try_get::<Option<String>, _>(&row, "out_id").unwrap_or(None);
+        return Ok(CheckOutcome::Pass { out_id });
     }
     // A wrong guess counts against every live code of the key, so that guessing
     // cannot go on past max_attempts by spreading over codes.

@@ -59,7 +59,7 @@ impl SqliteStore {
         let mut total = 0;
         loop {
             let deleted = self
-                .write(move |conn| {
+                .write_atomic(move |conn| {
                     Box::pin(async move {
                         // SQLite is built without DELETE … LIMIT; a rowid subquery does the same.
                         let sql = format!(

@@ -170,6 +170,16 @@ impl SqliteStore {
     {
         self.inner.writer.write(op).await
     }
+
+    /// As [`Self::write`], for an `op` that leaves nothing behind when it fails
+    /// (one statement, or only its last statement writes): no savepoint.
+    async fn write_atomic<T, F>(&self, op: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    {
+        self.inner.writer.write_atomic(op).await
+    }
 }
 
 /// What an sqlx error means for the caller.

@@ -15,7 +15,7 @@ impl Nonces for SqliteStore {
         keep_until: Millis,
     ) -> Result<bool> {
         let (key, nonce) = (access_key_id.to_owned(), nonce.to_owned());
-        self.write(move |conn| {
+        self.write_atomic(move |conn| {
             Box::pin(async move {
                 // The primary key decides: a second claim inserts nothing. A row stays
                 // until purge_expired removes it after keep_until; without a `now`

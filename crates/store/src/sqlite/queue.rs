@@ -44,7 +44,7 @@ impl SmsQueue for SqliteStore {
     ) -> Result<Vec<QueuedSms>> {
         let limit = i64::from(limit);
         let mut leased = self
-            .write(move |conn| {
+            .write_atomic(move |conn| {
                 Box::pin(async move {
                     // One statement picks and leases: two dispatchers (or nodes) never
                     // lease the same message while its lease runs.
@@ -122,7 +122,7 @@ impl SmsQueue for SqliteStore {
 
     async fn retry_message(&self, id: i64, retry_at: Millis, err: &str) -> Result<()> {
         let err = err.to_owned();
-        self.write(move |conn| {
+        self.write_atomic(move |conn| {
             Box::pin(async move {
                 sqlx::query(
                     "UPDATE sms_queue SET state = 'queued', next_attempt_at = ?, \
@@ -141,7 +141,7 @@ impl SmsQueue for SqliteStore {
     }
 
     async fn put_outbox(&self, entry: OutboxEntry) -> Result<()> {
-        self.write(move |conn| {
+        self.write_atomic(move |conn| {
             Box::pin(async move {
                 // Keyed by the queue message: a redelivery after a lapsed lease is one entry.
                 sqlx::query(

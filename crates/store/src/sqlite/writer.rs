@@ -7,6 +7,11 @@
 //! the disk's fsync rate). Each job runs inside its own `SAVEPOINT`: a job that fails
 //! rolls back only its own changes. Callers are answered only after the `COMMIT`
 //! succeeded, so an `Ok` always means "durably stored".
+//!
+//! A job that cannot leave a partial change behind (one statement, or statements
+//! of which only the last writes) may skip its savepoint ([`WriterHandle::write_atomic`]):
+//! SQLite undoes a failed statement by itself. The savepoint's two extra round
+//! trips to SQLite's worker thread are most of the cost of a small job.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,8 +60,11 @@ impl BatchFailure {
 
 /// One queued operation, type-erased so that jobs of any result type share a queue.
 pub(super) trait Job: Send {
-    /// Runs the operation; `true` if it succeeded (its savepoint is kept).
-    fn run<'c>(&'c mut self, conn: &'c mut SqliteConnection) -> BoxFuture<'c, bool>;
+    /// Runs the operation: whether it succeeded, and if not whether the failure
+    /// may have gone beyond the job (I/O, a full disk: the transaction is suspect).
+    fn run<'c>(&'c mut self, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Ran>;
+    /// Whether the job needs no savepoint (see the module's doc).
+    fn atomic(&self) -> bool;
     /// Answers the caller once the batch's fate is known.
     fn answer(self: Box<Self>, batch: Result<(), &BatchFailure>);
 }
@@ -64,26 +72,44 @@ pub(super) trait Job: Send {
 type Operation<T> =
     Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send>;
 
+/// How a job's run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ran {
+    Ok,
+    Failed,
+    /// Failed in a way that may have undone the whole transaction.
+    FailedUnavailable,
+}
+
 struct TypedJob<T> {
     op: Option<Operation<T>>,
+    atomic: bool,
     result: Option<Result<T>>,
     reply: oneshot::Sender<Result<T>>,
 }
 
 impl<T: Send + 'static> Job for TypedJob<T> {
-    fn run<'c>(&'c mut self, conn: &'c mut SqliteConnection) -> BoxFuture<'c, bool> {
+    fn atomic(&self) -> bool {
+        self.atomic
+    }
+
+    fn run<'c>(&'c mut self, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Ran> {
         let op = self.op.take();
         Box::pin(async move {
-            let Some(op) = op else { return false };
+            let Some(op) = op else { return Ran::Failed };
             // A panic in one operation must not take the writer (and every later
             // write) down with it: it fails that job only, and its savepoint is undone.
             let result = match AssertUnwindSafe(op(conn)).catch_unwind().await {
                 Ok(result) => result,
                 Err(_) => Err(StoreError::Other("a write operation panicked".into())),
             };
-            let ok = result.is_ok();
+            let ran = match &result {
+                Ok(_) => Ran::Ok,
+                Err(StoreError::Unavailable(_)) => Ran::FailedUnavailable,
+                Err(_) => Ran::Failed,
+            };
             self.result = Some(result);
-            ok
+            ran
         })
     }
 
@@ -119,8 +145,27 @@ impl WriterHandle {
         Self { jobs: tx, stats }
     }
 
-    /// Runs `op` in the writer's next batch and returns its result once committed.
+    /// Runs `op` in the writer's next batch, in a savepoint of its own, and
+    /// returns its result once committed.
     pub(super) async fn write<T, F>(&self, op: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    {
+        self.submit(op, false).await
+    }
+
+    /// As [`Self::write`], without the savepoint: only for an `op` that leaves no
+    /// change behind when it fails (one statement, or only its last one writes).
+    pub(super) async fn write_atomic<T, F>(&self, op: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    {
+        self.submit(op, true).await
+    }
+
+    async fn submit<T, F>(&self, op: F, atomic: bool) -> Result<T>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
@@ -128,6 +173,7 @@ impl WriterHandle {
         let (reply, answer) = oneshot::channel();
         let job = TypedJob {
             op: Some(Box::new(op) as Operation<T>),
+            atomic,
             result: None,
             reply,
         };
@@ -196,10 +242,21 @@ async fn run_in_transaction(
     Ok(())
 }
 
-/// Runs one job in its savepoint; an error here is the batch's, not the job's.
+/// Runs one job (in its savepoint unless it is atomic); an error here is the
+/// batch's, not the job's.
 async fn run_job(conn: &mut SqliteConnection, job: &mut dyn Job) -> Result<(), sqlx::Error> {
+    if job.atomic() {
+        return match job.run(conn).await {
+            Ran::Ok | Ran::Failed => Ok(()),
+            // An I/O error or a full disk may have rolled the whole transaction
+            // back; without a savepoint to check, the batch is given up.
+            Ran::FailedUnavailable => Err(sqlx::Error::Io(std::io::Error::other(
+                "an atomic job failed with an I/O-class error",
+            ))),
+        };
+    }
     exec(conn, "SAVEPOINT job").await?;
-    if job.run(conn).await {
+    if job.run(conn).await == Ran::Ok {
         exec(conn, "RELEASE job").await
     } else {
         exec(conn, "ROLLBACK TO job").await?;
