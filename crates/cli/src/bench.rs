@@ -208,6 +208,14 @@ async fn load_target(
             plan.codes,
             plan.setup.as_secs_f64()
         );
+        if let Some(phone) = plan.last_phone() {
+            let waited = load::wait_for_deliveries(&api, phone, Duration::from_secs(600)).await?;
+            eprintln!(
+                "numgate bench: {}: their SMS were delivered {:.1}s later",
+                target.name(),
+                waited.as_secs_f64()
+            );
+        }
         Some(plan)
     } else {
         None

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
-use numgate_client::{ClientError, OpenApi, SendSmsVerifyCode};
+use numgate_client::{ClientError, OpenApi, QuerySendDetails, SendSmsVerifyCode};
 use rand::Rng;
 
 use super::mix::{Kind, Mix};
@@ -135,6 +135,48 @@ pub async fn prepare_codes(
         setup,
         wrong_pct: settings.wrong_pct,
     })
+}
+
+impl CheckPlan {
+    /// The number of the last code prepared.
+    pub fn last_phone(&self) -> Option<&str> {
+        self.items.last().map(|(p, _)| &**p)
+    }
+}
+
+/// Waits until the last prepared code's SMS is delivered (QuerySendDetails says
+/// so): messages leave the queue in order, so the queue is then drained and the
+/// timed checks do not compete with the setup's deliveries. Works on any target.
+pub async fn wait_for_deliveries(
+    api: &OpenApi,
+    phone: &str,
+    limit: Duration,
+) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    // The server's calendar day; numgate's default offset is +8 (China time),
+    // so ask about both the UTC day and the next, whichever holds the send.
+    let days = {
+        let now = chrono::Utc::now();
+        [now, now + chrono::Duration::hours(8)].map(|t| t.format("%Y%m%d").to_string())
+    };
+    while started.elapsed() < limit {
+        for day in &days {
+            let q = QuerySendDetails {
+                phone_number: phone.to_owned(),
+                send_date: day.clone(),
+                page_size: 1,
+                current_page: 1,
+                biz_id: None,
+            };
+            if let Ok(r) = api.query_send_details(&q).await {
+                if r.body.model.first().is_some_and(|d| d.send_status != 1) {
+                    return Ok(started.elapsed());
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    bail!("the SMS queue did not drain within {}s", limit.as_secs())
 }
 
 /// The code with its last character changed: same length and kind, never right.
