@@ -95,6 +95,14 @@ impl TestDatabase {
         opts
     }
 
+    /// A connection to the server's own database (the one the URL names), to
+    /// administer the test database from outside: cut it off, let it back.
+    pub async fn connect_server(&self) -> PgConnection {
+        PgConnection::connect(&self.server)
+            .await
+            .expect("connect to NUMGATE_TEST_DATABASE_URL")
+    }
+
     /// A plain connection to the database, to look under the store.
     pub async fn connect(&self) -> PgConnection {
         PgConnection::connect(&self.url())

@@ -2,6 +2,7 @@
 
 mod admin;
 mod bench;
+mod cluster;
 mod crash;
 mod proc;
 mod readme;

@@ -29,6 +29,23 @@ pub fn run(data_dir: &Path, args: &[&str]) -> Output {
         .expect("run numgate")
 }
 
+/// Runs a command with environment variables (no data directory given); panics
+/// with its stderr on failure.
+pub fn numgate_env(args: &[&str], envs: &[(&str, &str)]) -> String {
+    let out = Command::new(BIN)
+        .args(args)
+        .envs(envs.iter().copied())
+        .env_remove("NUMGATE_CONFIG")
+        .output()
+        .expect("run numgate");
+    assert!(
+        out.status.success(),
+        "numgate {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
 /// A key made with `numgate keys create --json`.
 pub fn create_key(data_dir: &Path) -> (String, String) {
     let out = numgate(data_dir, &["keys", "create", "--json"]);
@@ -48,9 +65,16 @@ pub struct Server {
 
 impl Server {
     pub fn start(data_dir: &Path) -> Server {
+        let dir = data_dir.to_str().expect("a UTF-8 path");
+        Server::start_with(&["--data-dir", dir], &[])
+    }
+
+    /// `numgate serve --listen 127.0.0.1:0` with more arguments and environment.
+    pub fn start_with(args: &[&str], envs: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .envs(envs.iter().copied())
             .env_remove("NUMGATE_CONFIG")
             .env("RUST_LOG", "debug")
             .stdout(Stdio::null())
@@ -136,4 +160,36 @@ pub fn phone() -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     let n = N.fetch_add(1, Ordering::Relaxed);
     format!("139{:08}", (std::process::id() % 1000) * 100_000 + n)
+}
+
+/// The repository's root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The `bin` folder of the Python venv with the official SDK
+/// (`scripts/python-venv.sh` makes it), if there is one.
+pub fn venv_bin() -> Option<PathBuf> {
+    let venv = std::env::var_os("NUMGATE_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venv"));
+    let bin = venv.join("bin");
+    bin.join("python3").exists().then_some(bin)
+}
+
+/// The venv's python, or `None` (and a note) outside CI; under CI its absence
+/// is a failure, never a silent skip.
+pub fn sdk_python() -> Option<PathBuf> {
+    match venv_bin() {
+        Some(bin) => Some(bin.join("python3")),
+        None => {
+            assert_ne!(
+                std::env::var("CI").as_deref(),
+                Ok("true"),
+                "CI must run the SDK tests: run scripts/python-venv.sh first"
+            );
+            eprintln!("skipped: no Python venv with the official SDK; run scripts/python-venv.sh");
+            None
+        }
+    }
 }

@@ -1,14 +1,10 @@
 //! The README's walkthrough, run as written (less the `# setup` lines, whose
 //! tools the test provides: this build of `numgate` and the project's venv).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use crate::proc::BIN;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::proc::{repo, venv_bin, BIN};
 
 /// The shell blocks between the walkthrough markers, without `# setup` lines.
 fn walkthrough_script(readme: &str) -> String {
@@ -29,14 +25,6 @@ fn walkthrough_script(readme: &str) -> String {
         }
     }
     script
-}
-
-fn venv_bin() -> Option<PathBuf> {
-    let venv = std::env::var_os("NUMGATE_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".venv"));
-    let bin = venv.join("bin");
-    bin.join("python3").exists().then_some(bin)
 }
 
 #[test]

@@ -189,6 +189,9 @@ fn classify_sqlstate(code: &str) -> Class {
         // Shut down by an administrator, crashed, cannot connect now (starting up or
         // in recovery), session ended for idling in a transaction.
         "57P01" | "57P02" | "57P03" | "25P03" => Class::Unavailable,
+        // "database … is not currently accepting connections" (ALLOW_CONNECTIONS
+        // false during maintenance): met when a connection is opened.
+        "55000" => Class::Unavailable,
         // lock_timeout, statement cancelled, a read-only standby after a failover,
         // serialization failure and deadlock (the transaction was rolled back).
         "55P03" | "57014" | "25006" | "40001" | "40P01" => Class::Unavailable,
