@@ -33,7 +33,8 @@ pub struct BenchArgs {
     /// `self`: numgate in-process on 127.0.0.1 with a fresh temporary data
     /// directory (durable SQLite); `noop`: a server that answers without doing
     /// any work (the ceiling of this machine, client and signing); or the URL of
-    /// a running numgate (`http://host:port`, with --key-id and --key-secret).
+    /// a running numgate (`http://host:port`, with --key-id and --key-secret),
+    /// or the URLs of several nodes separated by commas: requests go to each in turn.
     #[arg(long, default_value = "self")]
     target: String,
     /// AccessKey id for a URL target.
@@ -226,6 +227,14 @@ async fn load_target(
         args.warmup.as_secs_f64(),
         args.duration.as_secs_f64()
     );
-    let result = load::run(&api, &settings, checks).await?;
+    let apis: Vec<OpenApi> = target
+        .endpoints()
+        .iter()
+        .map(|e| {
+            OpenApi::new(e, target.key_id(), target.key_secret())
+                .with_scheme(args.signature.scheme())
+        })
+        .collect();
+    let result = load::run(&apis, &settings, checks).await?;
     Ok((settings, result))
 }

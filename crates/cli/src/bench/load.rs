@@ -217,7 +217,8 @@ pub struct RunResult {
 }
 
 struct Ctx {
-    api: OpenApi,
+    /// One client per node; requests go to each in turn.
+    apis: Vec<OpenApi>,
     schedule: Vec<Kind>,
     seq: AtomicU64,
     numbers: Arc<Numbers>,
@@ -229,14 +230,14 @@ struct Ctx {
 
 /// The warm-up, then the measured window; requests that start in the window count.
 pub async fn run(
-    api: &OpenApi,
+    apis: &[OpenApi],
     settings: &Settings,
     plan: Option<CheckPlan>,
 ) -> anyhow::Result<RunResult> {
     let start = Instant::now();
     let measure_from = start + settings.warmup;
     let ctx = Arc::new(Ctx {
-        api: api.clone(),
+        apis: apis.to_vec(),
         schedule: settings.mix.schedule(),
         seq: AtomicU64::new(0),
         numbers: plan
@@ -309,8 +310,9 @@ async fn worker(ctx: Arc<Ctx>) -> (BTreeMap<Kind, ActionResult>, u64) {
                 params.insert("VerifyCode".to_owned(), code);
             }
         }
+        let api = &ctx.apis[n % ctx.apis.len()];
         let answer =
-            tokio::time::timeout(REQUEST_TIMEOUT, ctx.api.call_raw(kind.action(), &params)).await;
+            tokio::time::timeout(REQUEST_TIMEOUT, api.call_raw(kind.action(), &params)).await;
         let took = t0.elapsed();
         if t0 < ctx.measure_from {
             continue;

@@ -34,7 +34,8 @@ enum Server {
 
 pub struct Target {
     name: String,
-    endpoint: String,
+    /// Where requests go, in turn (several nodes behind no load balancer).
+    endpoints: Vec<String>,
     key_id: String,
     key_secret: String,
     describe: String,
@@ -42,7 +43,8 @@ pub struct Target {
 }
 
 impl Target {
-    /// `self`, `noop` or an `http://` URL.
+    /// `self`, `noop`, or `http://` URLs separated by commas (the nodes of one
+    /// cluster: requests go to each in turn, as a load balancer would send them).
     pub async fn start(
         target: &str,
         key_id: Option<&str>,
@@ -51,13 +53,25 @@ impl Target {
         match target {
             "self" => start_self().await,
             "noop" => start_noop().await,
-            url if url.starts_with("http://") => {
+            urls if urls.starts_with("http://") => {
                 let (Some(id), Some(secret)) = (key_id, key_secret) else {
                     bail!("a URL target needs --key-id and --key-secret (numgate keys create)");
                 };
+                let endpoints: Vec<String> = urls
+                    .split(',')
+                    .map(|u| u.trim().trim_end_matches('/').to_owned())
+                    .collect();
+                if endpoints.iter().any(|u| !u.starts_with("http://")) {
+                    bail!("--target: every URL must start with http://");
+                }
+                let url = urls;
                 Ok(Target {
-                    name: "url".into(),
-                    endpoint: url.trim_end_matches('/').to_owned(),
+                    name: if endpoints.len() == 1 {
+                        "url".into()
+                    } else {
+                        format!("{} nodes", endpoints.len())
+                    },
+                    endpoints,
                     key_id: id.to_owned(),
                     key_secret: secret.to_owned(),
                     describe: format!("numgate at {url}"),
@@ -72,8 +86,13 @@ impl Target {
         self.name.clone()
     }
 
+    /// The first endpoint: where setup requests go.
     pub fn endpoint(&self) -> &str {
-        &self.endpoint
+        &self.endpoints[0]
+    }
+
+    pub fn endpoints(&self) -> &[String] {
+        &self.endpoints
     }
 
     pub fn key_id(&self) -> &str {
