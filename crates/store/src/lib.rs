@@ -3,7 +3,8 @@
 //! # Layout
 //! - [`model`]: the records and the inputs and outcomes of operations.
 //! - This file: the traits, one per area, gathered in [`Store`].
-//! - `sqlite/`: the embedded default (one WAL file, one writer task that groups
+//! - `sqlite/`: the embedded default (one WAL file, driven through rusqlite on
+//!   threads of its own: a few readers, and one writer thread that groups
 //!   concurrent operations into one transaction: group commit).
 //! - `postgres/`: for scale-out, one database shared by many stateless nodes; the
 //!   rules that SQLite's single writer enforces hold there across nodes.

@@ -2,9 +2,9 @@
 
 use async_trait::async_trait;
 use numgate_domain::clock::Millis;
-use sqlx::sqlite::SqliteRow;
+use rusqlite::{params, Row};
 
-use super::{col, map_conflict, map_err, SqliteStore};
+use super::{all, col, execute, map_conflict, map_err, optional, SqliteStore};
 use crate::{AccessKeyRecord, AccessKeys, NewAccessKey, Result};
 
 /// `last_used_at` is only moved when it is older than this: it answers "is this key
@@ -14,7 +14,7 @@ const TOUCH_GRANULARITY_MS: Millis = 60_000;
 const COLUMNS: &str =
     "SELECT id, tenant_id, sealed_secret, enabled, created_at, last_used_at FROM access_keys";
 
-fn record(row: &SqliteRow) -> Result<AccessKeyRecord> {
+fn record(row: &Row<'_>) -> Result<AccessKeyRecord> {
     Ok(AccessKeyRecord {
         id: col(row, "id")?,
         tenant_id: col(row, "tenant_id")?,
@@ -29,94 +29,90 @@ fn record(row: &SqliteRow) -> Result<AccessKeyRecord> {
 impl AccessKeys for SqliteStore {
     async fn create_access_key(&self, key: NewAccessKey) -> Result<()> {
         self.write_atomic(move |conn| {
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO access_keys (id, tenant_id, sealed_secret, enabled, created_at) \
-                     VALUES (?, ?, ?, 1, ?)",
-                )
-                .bind(&key.id)
-                .bind(key.tenant_id)
-                .bind(&key.sealed_secret)
-                .bind(key.created_at)
-                .execute(&mut *conn)
-                .await
-                .map_err(map_conflict("AccessKey"))?;
-                Ok(())
+            conn.prepare_cached(
+                "INSERT INTO access_keys (id, tenant_id, sealed_secret, enabled, created_at) \
+                 VALUES (?, ?, ?, 1, ?)",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    key.id,
+                    key.tenant_id,
+                    key.sealed_secret,
+                    key.created_at
+                ])
             })
+            .map_err(map_conflict("AccessKey"))?;
+            Ok(())
         })
         .await
     }
 
     async fn find_access_key(&self, id: &str) -> Result<Option<AccessKeyRecord>> {
-        sqlx::query(&format!("{COLUMNS} WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(record)
-            .transpose()
+        let id = id.to_owned();
+        self.read(move |conn| {
+            optional(
+                conn,
+                &format!("{COLUMNS} WHERE id = ?"),
+                params![id],
+                record,
+            )
+        })
+        .await
     }
 
     async fn list_access_keys(&self, tenant_id: Option<i64>) -> Result<Vec<AccessKeyRecord>> {
-        sqlx::query(&format!(
-            "{COLUMNS} WHERE ? IS NULL OR tenant_id = ? ORDER BY created_at, id"
-        ))
-        .bind(tenant_id)
-        .bind(tenant_id)
-        .fetch_all(self.reader())
+        self.read(move |conn| {
+            all(
+                conn,
+                &format!("{COLUMNS} WHERE ?1 IS NULL OR tenant_id = ?1 ORDER BY created_at, id"),
+                params![tenant_id],
+                record,
+            )
+        })
         .await
-        .map_err(map_err)?
-        .iter()
-        .map(record)
-        .collect()
     }
 
     async fn set_access_key_enabled(&self, id: &str, enabled: bool) -> Result<bool> {
         let id = id.to_owned();
         self.write_atomic(move |conn| {
-            Box::pin(async move {
-                let done = sqlx::query("UPDATE access_keys SET enabled = ? WHERE id = ?")
-                    .bind(enabled)
-                    .bind(&id)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(map_err)?;
-                Ok(done.rows_affected() > 0)
-            })
+            let changed = execute(
+                conn,
+                "UPDATE access_keys SET enabled = ? WHERE id = ?",
+                params![enabled, id],
+            )?;
+            Ok(changed > 0)
         })
         .await
     }
 
     async fn touch_access_key(&self, id: &str, now: Millis) -> Result<()> {
         let stale_before = now.saturating_sub(TOUCH_GRANULARITY_MS);
+        let id = id.to_owned();
         // A read first: most touches find the mark fresh and need no write at all.
-        let fresh: Option<Option<Millis>> =
-            sqlx::query_scalar("SELECT last_used_at FROM access_keys WHERE id = ?")
-                .bind(id)
-                .fetch_optional(self.reader())
-                .await
-                .map_err(map_err)?;
+        let (id, fresh) = self
+            .read(move |conn| {
+                let fresh: Option<Option<Millis>> = optional(
+                    conn,
+                    "SELECT last_used_at FROM access_keys WHERE id = ?",
+                    params![id],
+                    |row| row.get(0).map_err(map_err),
+                )?;
+                Ok((id, fresh))
+            })
+            .await?;
         match fresh {
             None => return Ok(()),
             Some(Some(at)) if at >= stale_before => return Ok(()),
             Some(_) => {}
         }
-        let id = id.to_owned();
         self.write_atomic(move |conn| {
-            Box::pin(async move {
-                sqlx::query(
-                    "UPDATE access_keys SET last_used_at = ? \
-                     WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
-                )
-                .bind(now)
-                .bind(&id)
-                .bind(stale_before)
-                .execute(&mut *conn)
-                .await
-                .map_err(map_err)?;
-                Ok(())
-            })
+            execute(
+                conn,
+                "UPDATE access_keys SET last_used_at = ? \
+                 WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+                params![now, id, stale_before],
+            )?;
+            Ok(())
         })
         .await
     }

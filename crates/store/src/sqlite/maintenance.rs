@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use numgate_domain::clock::Millis;
 
-use super::{map_err, SqliteStore};
+use super::{execute, exists, SqliteStore};
 use crate::{Maintenance, PurgeCounts, Result};
 
 /// A code is kept a day past its expiry (any state), for support questions.
@@ -39,11 +39,8 @@ impl Maintenance for SqliteStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(self.reader())
+        self.read(|conn| exists(conn, "SELECT 1", []).map(|_| ()))
             .await
-            .map_err(map_err)?;
-        Ok(())
     }
 }
 
@@ -60,19 +57,16 @@ impl SqliteStore {
         loop {
             let deleted = self
                 .write_atomic(move |conn| {
-                    Box::pin(async move {
-                        // SQLite is built without DELETE … LIMIT; a rowid subquery does the same.
-                        let sql = format!(
-                            "DELETE FROM {table} WHERE rowid IN \
-                             (SELECT rowid FROM {table} WHERE {dead} LIMIT {CHUNK})"
-                        );
-                        let mut q = sqlx::query(&sql);
-                        if let Some(at) = at {
-                            q = q.bind(at);
-                        }
-                        let done = q.execute(&mut *conn).await.map_err(map_err)?;
-                        Ok(done.rows_affected())
-                    })
+                    // SQLite is built without DELETE … LIMIT; a rowid subquery does the same.
+                    let sql = format!(
+                        "DELETE FROM {table} WHERE rowid IN \
+                         (SELECT rowid FROM {table} WHERE {dead} LIMIT {CHUNK})"
+                    );
+                    let deleted = match at {
+                        Some(at) => execute(conn, &sql, [at])?,
+                        None => execute(conn, &sql, [])?,
+                    };
+                    Ok(deleted as u64)
                 })
                 .await?;
             total += deleted;

@@ -1,8 +1,8 @@
 //! The SQLite schema's migrations: embedded in the binary, applied in order.
 
-use sqlx::{Row, SqliteConnection};
+use rusqlite::{params, Connection};
 
-use super::map_err;
+use super::{exists, map_err, one};
 use crate::schema::{latest, wall_clock_millis, Migration, SchemaStatus};
 use crate::{Result, StoreError};
 
@@ -18,40 +18,38 @@ const MIGRATIONS: &[Migration] = &[Migration {
 ///
 /// Runs in one IMMEDIATE transaction: two processes opening a fresh file at once
 /// apply each migration exactly once (the second waits, then finds it applied).
-pub(super) async fn run(conn: &mut SqliteConnection) -> Result<Vec<i64>> {
-    exec(conn, "BEGIN IMMEDIATE").await?;
-    match apply(conn).await {
-        Ok(applied) => exec(conn, "COMMIT").await.map(|()| applied),
+pub(super) fn run(conn: &Connection) -> Result<Vec<i64>> {
+    exec(conn, "BEGIN IMMEDIATE")?;
+    match apply(conn) {
+        Ok(applied) => exec(conn, "COMMIT").map(|()| applied),
         Err(e) => {
-            let _ = exec(conn, "ROLLBACK").await;
+            let _ = exec(conn, "ROLLBACK");
             Err(e)
         }
     }
 }
 
-async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<()> {
-    sqlx::raw_sql(sql)
-        .execute(&mut *conn)
-        .await
-        .map(|_| ())
-        .map_err(map_err)
+/// Runs SQL of any number of statements (a migration's file).
+fn exec(conn: &Connection, sql: &str) -> Result<()> {
+    conn.execute_batch(sql).map_err(map_err)
 }
 
 /// The schema's version, without changing anything (an empty file is version 0).
-pub(super) async fn status(conn: &mut SqliteConnection) -> Result<SchemaStatus> {
-    let exists: Option<i64> = sqlx::query_scalar(
+pub(super) fn status(conn: &Connection) -> Result<SchemaStatus> {
+    let known = exists(
+        conn,
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'numgate_schema'",
-    )
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(map_err)?;
-    let current = match exists {
-        None => 0,
-        Some(_) => sqlx::query("SELECT COALESCE(MAX(version), 0) FROM numgate_schema")
-            .fetch_one(&mut *conn)
-            .await
-            .and_then(|row| row.try_get(0))
-            .map_err(map_err)?,
+        [],
+    )?;
+    let current = if known {
+        one(
+            conn,
+            "SELECT COALESCE(MAX(version), 0) FROM numgate_schema",
+            [],
+            |row| row.get(0).map_err(map_err),
+        )?
+    } else {
+        0
     };
     Ok(SchemaStatus {
         current,
@@ -60,7 +58,7 @@ pub(super) async fn status(conn: &mut SqliteConnection) -> Result<SchemaStatus> 
 }
 
 /// Applies what is missing; the caller holds the write lock (a transaction).
-async fn apply(conn: &mut SqliteConnection) -> Result<Vec<i64>> {
+fn apply(conn: &Connection) -> Result<Vec<i64>> {
     exec(
         conn,
         "CREATE TABLE IF NOT EXISTS numgate_schema (
@@ -68,24 +66,23 @@ async fn apply(conn: &mut SqliteConnection) -> Result<Vec<i64>> {
             name       TEXT    NOT NULL,
             applied_at INTEGER NOT NULL
         ) STRICT",
-    )
-    .await?;
-    let current = status(conn).await?.refuse_newer()?.current;
+    )?;
+    let current = status(conn)?.refuse_newer()?.current;
     let mut applied = Vec::new();
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-        sqlx::raw_sql(m.sql)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| {
-                StoreError::Schema(format!("migration {} ({}): {e}", m.version, m.name))
-            })?;
-        sqlx::query("INSERT INTO numgate_schema (version, name, applied_at) VALUES (?, ?, ?)")
-            .bind(m.version)
-            .bind(m.name)
-            .bind(wall_clock_millis())
-            .execute(&mut *conn)
-            .await
-            .map_err(map_err)?;
+        conn.execute_batch(m.sql).map_err(|e| {
+            StoreError::Schema(format!(
+                "migration {} ({}): {}",
+                m.version,
+                m.name,
+                super::describe(&e)
+            ))
+        })?;
+        conn.execute(
+            "INSERT INTO numgate_schema (version, name, applied_at) VALUES (?, ?, ?)",
+            params![m.version, m.name, wall_clock_millis()],
+        )
+        .map_err(map_err)?;
         applied.push(m.version);
     }
     Ok(applied)

@@ -1,10 +1,14 @@
-//! The embedded SQLite backend: opening the file, its pragmas, the read pool and the writer.
+//! The embedded SQLite backend: opening the file, its pragmas, the readers and the writer.
 //!
-//! One WAL file. Reads go to a small pool of connections (WAL readers never block
-//! the writer, nor it them); every change goes through the one writer task of
-//! [`writer`], which groups concurrent operations into one transaction. Nothing is
-//! cached in memory: another process on the same file (the CLI next to a running
-//! server) is seen by the very next read.
+//! One WAL file, driven synchronously through rusqlite on threads of the store's
+//! own. Reads go to a few reader threads ([`readers`], WAL readers never block the
+//! writer, nor it them); every change goes through the one writer thread of
+//! [`writer`], which groups concurrent operations into one transaction. An async
+//! caller hands a closure to a thread and awaits its answer: one hand-over each way
+//! per operation however many statements it runs (a driver that crosses to a worker
+//! thread per statement spends more on the crossings than SQLite spends on the
+//! statements). Nothing is cached in memory: another process on the same file (the
+//! CLI next to a running server) is seen by the very next read.
 
 mod access_keys;
 mod catalog;
@@ -13,34 +17,37 @@ mod maintenance;
 mod migrate;
 mod nonces;
 mod queue;
+mod readers;
 mod tenants;
 mod writer;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::BoxFuture;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
-};
-use sqlx::{ConnectOptions, Row, Sqlite, SqliteConnection};
+use rusqlite::types::FromSql;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row};
 
 use crate::{Result, SchemaStatus, StoreError};
+use readers::ReadPool;
 use writer::WriterHandle;
 
 /// How long a connection waits for a lock held by another connection or process
 /// (the CLI writing while the server runs) before giving up with `Unavailable`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Prepared statements kept per connection. Every statement of this backend is
+/// prepared through the cache; it must hold them all, or they would be re-parsed.
+const STATEMENT_CACHE: usize = 64;
+
 /// Where the database lives and how much concurrency it gets.
 #[derive(Debug, Clone)]
 pub struct SqliteOptions {
     /// The database file; created if missing (its directory must exist).
     pub path: PathBuf,
-    /// Connections for reads; WAL lets them all read while the writer writes.
+    /// Connections for reads, each on a thread of its own; WAL lets them all read
+    /// while the writer writes.
     pub read_connections: u32,
     /// The most operations the writer groups into one transaction.
     pub max_batch: usize,
@@ -61,8 +68,8 @@ impl SqliteOptions {
     }
 }
 
-/// A store in one SQLite file. Cheap to clone; the writer stops when the last
-/// clone is dropped.
+/// A store in one SQLite file. Cheap to clone; its threads stop, closing their
+/// connections, when the last clone is dropped.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     inner: Arc<Inner>,
@@ -76,55 +83,43 @@ const _: fn() = || {
 
 #[derive(Debug)]
 struct Inner {
-    read: SqlitePool,
+    readers: ReadPool,
     writer: WriterHandle,
-    /// How the writer's connection was opened: `migrate` opens another such one.
-    write_opts: SqliteConnectOptions,
+    /// The file: `migrate` opens another write connection to it.
+    path: PathBuf,
 }
 
 impl SqliteStore {
     /// Opens (creating if missing) and, unless told not to, migrates the database,
-    /// and starts its writer on the current Tokio runtime. A database with a schema
-    /// newer than this build is refused (`Schema`) either way.
+    /// and starts its writer and reader threads. A database with a schema newer
+    /// than this build is refused (`Schema`) either way.
     pub async fn open(opts: SqliteOptions) -> Result<SqliteStore> {
-        let base = SqliteConnectOptions::new()
-            .filename(&opts.path)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        // The writer alone sets WAL (a persistent property of the file) and creates it.
-        let write_opts = base
-            .clone()
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a commit is on disk when COMMIT returns; an answered success survives a crash.
-            .synchronous(SqliteSynchronous::Full);
-        let mut conn = write_opts.connect().await.map_err(map_err)?;
-        if opts.migrate {
-            migrate::run(&mut conn).await?;
-        } else {
-            migrate::status(&mut conn).await?.refuse_newer()?;
-        }
-
-        // query_only: a read connection can never write by mistake.
-        let read_opts = base.pragma("query_only", "ON");
-        let read = SqlitePoolOptions::new()
-            .max_connections(opts.read_connections.max(1))
-            .min_connections(0)
-            .acquire_timeout(Duration::from_secs(10))
-            // A ping per acquire would double the cost of a read; errors surface anyway.
-            .test_before_acquire(false)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(read_opts)
-            .await
-            .map_err(map_err)?;
-
-        let writer = WriterHandle::spawn(conn, opts.max_batch);
+        let SqliteOptions {
+            path,
+            read_connections,
+            max_batch,
+            migrate,
+        } = opts;
+        let (conn, reads, path) = blocking(move || {
+            let conn = open_writer(&path)?;
+            if migrate {
+                migrate::run(&conn)?;
+            } else {
+                migrate::status(&conn)?.refuse_newer()?;
+            }
+            let reads = (0..read_connections.max(1))
+                .map(|_| open_reader(&path))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((conn, reads, path))
+        })
+        .await?;
+        let writer = WriterHandle::spawn(conn, max_batch)?;
+        let readers = ReadPool::spawn(reads)?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
-                read,
+                readers,
                 writer,
-                write_opts,
+                path,
             }),
         })
     }
@@ -135,16 +130,13 @@ impl SqliteStore {
     /// On a connection of its own, as another process would: its IMMEDIATE
     /// transaction waits for the writer's current batch (and the writer for it).
     pub async fn migrate(&self) -> Result<Vec<i64>> {
-        let mut conn = self.inner.write_opts.connect().await.map_err(map_err)?;
-        let applied = migrate::run(&mut conn).await;
-        let _ = sqlx::Connection::close(conn).await;
-        applied
+        let path = self.inner.path.clone();
+        blocking(move || migrate::run(&open_writer(&path)?)).await
     }
 
     /// The database's schema version and this build's, changing nothing.
     pub async fn schema_status(&self) -> Result<SchemaStatus> {
-        let mut conn = self.reader().acquire().await.map_err(map_err)?;
-        migrate::status(&mut conn).await
+        self.read(migrate::status).await
     }
 
     /// (batches committed, jobs run) by the writer so far: jobs/batches is the
@@ -157,16 +149,21 @@ impl SqliteStore {
         )
     }
 
-    /// The pool for reads.
-    fn reader(&self) -> &SqlitePool {
-        &self.inner.read
+    /// Runs `op` on a reader's connection; every statement sees what was committed
+    /// before it started, by this process or another.
+    async fn read<T, F>(&self, op: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        self.inner.readers.read(op).await
     }
 
     /// Runs `op` in the writer's next batch; returns once it is committed.
     async fn write<T, F>(&self, op: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         self.inner.writer.write(op).await
     }
@@ -176,50 +173,112 @@ impl SqliteStore {
     async fn write_atomic<T, F>(&self, op: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         self.inner.writer.write_atomic(op).await
     }
 }
 
-/// What an sqlx error means for the caller.
+/// Runs blocking work (opening files, waiting for another process's lock) off the
+/// runtime's threads.
+async fn blocking<T, F>(f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Other(format!("opening the database failed: {e}").into()))?
+}
+
+/// The one connection that writes: creates the file, sets WAL (a persistent
+/// property of the file) and full durability.
+fn open_writer(path: &Path) -> Result<Connection> {
+    let conn = open_connection(path, OpenFlags::SQLITE_OPEN_CREATE)?;
+    // WAL: readers and the writer do not block each other.
+    let _mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .map_err(map_err)?;
+    // FULL: a commit is on disk when COMMIT returns; an answered success survives a crash.
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(map_err)?;
+    Ok(conn)
+}
+
+/// A connection for reads; query_only: it can never write by mistake.
+fn open_reader(path: &Path) -> Result<Connection> {
+    let conn = open_connection(path, OpenFlags::empty())?;
+    conn.pragma_update(None, "query_only", "ON")
+        .map_err(map_err)?;
+    Ok(conn)
+}
+
+fn open_connection(path: &Path, extra: OpenFlags) -> Result<Connection> {
+    // NO_MUTEX: each connection is used by one thread at a time, SQLite need not lock it.
+    // No URI flag: the path is a file name, whatever characters it holds.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | extra;
+    let conn = Connection::open_with_flags(path, flags).map_err(map_err)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(map_err)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(map_err)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
+/// What a SQLite error means for the caller.
 enum Class {
-    /// Try again later: I/O, locks held too long, pool exhausted or closed.
+    /// Try again later: I/O, locks held too long, out of memory, a read-only file.
     Unavailable,
     /// A unique key already exists.
     Unique,
     Other,
 }
 
-fn classify(e: &sqlx::Error) -> Class {
-    match e {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::WorkerCrashed => Class::Unavailable,
-        sqlx::Error::Database(d) if d.is_unique_violation() => Class::Unique,
-        sqlx::Error::Database(d) => {
-            let code = d.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or(0);
-            // Primary result codes: BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
-            match code & 0xff {
-                5 | 6 | 7 | 8 | 10 | 13 | 14 | 15 => Class::Unavailable,
-                _ => Class::Other,
-            }
+fn classify(e: &rusqlite::Error) -> Class {
+    use rusqlite::ffi;
+    match e.sqlite_error() {
+        Some(f)
+            if f.extended_code == ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+        {
+            Class::Unique
         }
-        _ => Class::Other,
+        // Primary result codes: BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
+        Some(f) => match f.extended_code & 0xff {
+            5 | 6 | 7 | 8 | 10 | 13 | 14 | 15 => Class::Unavailable,
+            _ => Class::Other,
+        },
+        None => Class::Other,
     }
 }
 
-/// Maps an sqlx error; its text is SQLite's message (table and column names, never values).
-fn map_err(e: sqlx::Error) -> StoreError {
-    match classify(&e) {
-        Class::Unavailable => StoreError::Unavailable(Box::new(e)),
-        Class::Unique | Class::Other => StoreError::Other(Box::new(e)),
+/// An error's description without row values: SQLite's own messages name tables
+/// and columns only, but a value that does not convert would be quoted.
+fn describe(e: &rusqlite::Error) -> String {
+    use rusqlite::Error as E;
+    match e {
+        E::FromSqlConversionFailure(column, ty, _) => {
+            format!("column {column} holds a {ty} value that does not convert")
+        }
+        E::IntegralValueOutOfRange(column, _) => format!("column {column} is out of range"),
+        E::ToSqlConversionFailure(_) => "a parameter does not convert".to_owned(),
+        e => e.to_string(),
+    }
+}
+
+/// Maps a SQLite error (see [`describe`]: never row values).
+fn map_err(e: rusqlite::Error) -> StoreError {
+    let unavailable = matches!(classify(&e), Class::Unavailable);
+    let source = describe(&e).into();
+    if unavailable {
+        StoreError::Unavailable(source)
+    } else {
+        StoreError::Other(source)
     }
 }
 
 /// Like [`map_err`], with a unique violation on a key the caller chose as `Conflict(what)`.
-fn map_conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+fn map_conflict(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
     move |e| match classify(&e) {
         Class::Unique => StoreError::Conflict(what),
         _ => map_err(e),
@@ -232,9 +291,59 @@ fn to_u64(v: i64) -> u64 {
 }
 
 /// One column of a row; a value that does not decode is a corrupt database (`Other`).
-fn col<'r, T>(row: &'r SqliteRow, name: &str) -> Result<T>
-where
-    T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
-{
-    row.try_get(name).map_err(map_err)
+fn col<T: FromSql>(row: &Row<'_>, name: &str) -> Result<T> {
+    row.get(name).map_err(map_err)
+}
+
+/// Runs one statement that changes rows; how many it changed.
+fn execute(conn: &Connection, sql: &str, params: impl Params) -> Result<usize> {
+    conn.prepare_cached(sql)
+        .and_then(|mut stmt| stmt.execute(params))
+        .map_err(map_err)
+}
+
+/// The first row of a query, if any, made into a value.
+fn optional<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    f: impl FnOnce(&Row<'_>) -> Result<T>,
+) -> Result<Option<T>> {
+    let mut stmt = conn.prepare_cached(sql).map_err(map_err)?;
+    let mut rows = stmt.query(params).map_err(map_err)?;
+    rows.next().map_err(map_err)?.map(f).transpose()
+}
+
+/// The single row of a query that always returns one (an aggregate), made into a value.
+fn one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    f: impl FnOnce(&Row<'_>) -> Result<T>,
+) -> Result<T> {
+    optional(conn, sql, params, f)?.ok_or_else(|| map_err(rusqlite::Error::QueryReturnedNoRows))
+}
+
+/// Every row of a query, each made into a value.
+fn all<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    f: impl Fn(&Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql).map_err(map_err)?;
+    let mut rows = stmt.query(params).map_err(map_err)?;
+    let mut all = Vec::new();
+    while let Some(row) = rows.next().map_err(map_err)? {
+        all.push(f(row)?);
+    }
+    Ok(all)
+}
+
+/// Whether a query returns any row.
+fn exists(conn: &Connection, sql: &str, params: impl Params) -> Result<bool> {
+    conn.prepare_cached(sql)
+        .and_then(|mut stmt| stmt.query_row(params, |_| Ok(())).optional())
+        .map(|row| row.is_some())
+        .map_err(map_err)
 }

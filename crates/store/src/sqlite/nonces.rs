@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use numgate_domain::clock::Millis;
+use rusqlite::params;
 
-use super::{map_err, SqliteStore};
+use super::{execute, SqliteStore};
 use crate::{Nonces, Result};
 
 #[async_trait]
@@ -16,22 +17,16 @@ impl Nonces for SqliteStore {
     ) -> Result<bool> {
         let (key, nonce) = (access_key_id.to_owned(), nonce.to_owned());
         self.write_atomic(move |conn| {
-            Box::pin(async move {
-                // The primary key decides: a second claim inserts nothing. A row stays
-                // until purge_expired removes it after keep_until; without a `now`
-                // here, an expired but unpurged row still refuses (the safe side).
-                let done = sqlx::query(
-                    "INSERT INTO nonces (access_key_id, nonce, keep_until) VALUES (?, ?, ?) \
-                     ON CONFLICT (access_key_id, nonce) DO NOTHING",
-                )
-                .bind(&key)
-                .bind(&nonce)
-                .bind(keep_until)
-                .execute(&mut *conn)
-                .await
-                .map_err(map_err)?;
-                Ok(done.rows_affected() == 1)
-            })
+            // The primary key decides: a second claim inserts nothing. A row stays
+            // until purge_expired removes it after keep_until; without a `now`
+            // here, an expired but unpurged row still refuses (the safe side).
+            let inserted = execute(
+                conn,
+                "INSERT INTO nonces (access_key_id, nonce, keep_until) VALUES (?, ?, ?) \
+                 ON CONFLICT (access_key_id, nonce) DO NOTHING",
+                params![key, nonce, keep_until],
+            )?;
+            Ok(inserted == 1)
         })
         .await
     }

@@ -2,12 +2,12 @@
 
 use async_trait::async_trait;
 use numgate_domain::clock::Millis;
-use sqlx::sqlite::SqliteRow;
+use rusqlite::{params, Row};
 
-use super::{col, map_err, SqliteStore};
+use super::{all, col, execute, map_err, optional, SqliteStore};
 use crate::{DeliveryResult, OutboxEntry, QueuedSms, Result, SendStatus, SmsQueue};
 
-fn queued(row: &SqliteRow) -> Result<QueuedSms> {
+fn queued(row: &Row<'_>) -> Result<QueuedSms> {
     let attempts: i64 = col(row, "attempts_before")?;
     Ok(QueuedSms {
         id: col(row, "id")?,
@@ -22,7 +22,7 @@ fn queued(row: &SqliteRow) -> Result<QueuedSms> {
     })
 }
 
-fn outbox_entry(row: &SqliteRow) -> Result<OutboxEntry> {
+fn outbox_entry(row: &Row<'_>) -> Result<OutboxEntry> {
     Ok(OutboxEntry {
         message_id: col(row, "message_id")?,
         tenant_id: col(row, "tenant_id")?,
@@ -45,36 +45,27 @@ impl SmsQueue for SqliteStore {
         let limit = i64::from(limit);
         let mut leased = self
             .write_atomic(move |conn| {
-                Box::pin(async move {
-                    // One statement picks and leases: two dispatchers (or nodes) never
-                    // lease the same message while its lease runs.
-                    // Each half walks its own partial index (one OR would scan the table).
-                    let rows = sqlx::query(
-                        "UPDATE sms_queue SET state = 'leased', lease_until = ?, \
-                         attempts = attempts + 1 \
-                         WHERE id IN ( \
-                           SELECT id FROM (SELECT id FROM sms_queue \
-                             WHERE state = 'queued' AND next_attempt_at <= ? \
-                             ORDER BY next_attempt_at LIMIT ?) \
-                           UNION ALL \
-                           SELECT id FROM (SELECT id FROM sms_queue \
-                             WHERE state = 'leased' AND lease_until <= ? \
-                             ORDER BY lease_until LIMIT ?) \
-                           ORDER BY id LIMIT ?) \
-                         RETURNING id, tenant_id, biz_id, country_code, phone, sealed_text, \
-                           attempts - 1 AS attempts_before, auto_retry, up_extend_code",
-                    )
-                    .bind(lease_until)
-                    .bind(now)
-                    .bind(limit)
-                    .bind(now)
-                    .bind(limit)
-                    .bind(limit)
-                    .fetch_all(&mut *conn)
-                    .await
-                    .map_err(map_err)?;
-                    rows.iter().map(queued).collect::<Result<Vec<_>>>()
-                })
+                // One statement picks and leases: two dispatchers (or nodes) never
+                // lease the same message while its lease runs.
+                // Each half walks its own partial index (one OR would scan the table).
+                all(
+                    conn,
+                    "UPDATE sms_queue SET state = 'leased', lease_until = ?1, \
+                     attempts = attempts + 1 \
+                     WHERE id IN ( \
+                       SELECT id FROM (SELECT id FROM sms_queue \
+                         WHERE state = 'queued' AND next_attempt_at <= ?2 \
+                         ORDER BY next_attempt_at LIMIT ?3) \
+                       UNION ALL \
+                       SELECT id FROM (SELECT id FROM sms_queue \
+                         WHERE state = 'leased' AND lease_until <= ?2 \
+                         ORDER BY lease_until LIMIT ?3) \
+                       ORDER BY id LIMIT ?3) \
+                     RETURNING id, tenant_id, biz_id, country_code, phone, sealed_text, \
+                       attempts - 1 AS attempts_before, auto_retry, up_extend_code",
+                    params![lease_until, now, limit],
+                    queued,
+                )
             })
             .await?;
         // RETURNING has no defined order; oldest first is what a dispatcher expects.
@@ -88,34 +79,25 @@ impl SmsQueue for SqliteStore {
             DeliveryResult::Failed { err_code } => ("failed", SendStatus::Failed, Some(err_code)),
         };
         self.write(move |conn| {
-            Box::pin(async move {
-                // The text is forgotten once settled: only the masked record remains.
-                // Settling twice changes nothing the second time.
-                let settled: Option<String> = sqlx::query_scalar(
-                    "UPDATE sms_queue SET state = ?, sealed_text = X'', lease_until = NULL \
-                     WHERE id = ? AND state IN ('queued', 'leased') RETURNING biz_id",
-                )
-                .bind(state)
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(map_err)?;
-                let Some(biz_id) = settled else {
-                    return Ok(());
-                };
-                sqlx::query(
-                    "UPDATE send_records SET status = ?, received_at = ?, err_code = ? \
-                     WHERE biz_id = ?",
-                )
-                .bind(status as i64)
-                .bind(now)
-                .bind(&err_code)
-                .bind(&biz_id)
-                .execute(&mut *conn)
-                .await
-                .map_err(map_err)?;
-                Ok(())
-            })
+            // The text is forgotten once settled: only the masked record remains.
+            // Settling twice changes nothing the second time.
+            let settled: Option<String> = optional(
+                conn,
+                "UPDATE sms_queue SET state = ?, sealed_text = X'', lease_until = NULL \
+                 WHERE id = ? AND state IN ('queued', 'leased') RETURNING biz_id",
+                params![state, id],
+                |row| row.get(0).map_err(map_err),
+            )?;
+            let Some(biz_id) = settled else {
+                return Ok(());
+            };
+            execute(
+                conn,
+                "UPDATE send_records SET status = ?, received_at = ?, err_code = ? \
+                 WHERE biz_id = ?",
+                params![status as i64, now, err_code, biz_id],
+            )?;
+            Ok(())
         })
         .await
     }
@@ -123,44 +105,36 @@ impl SmsQueue for SqliteStore {
     async fn retry_message(&self, id: i64, retry_at: Millis, err: &str) -> Result<()> {
         let err = err.to_owned();
         self.write_atomic(move |conn| {
-            Box::pin(async move {
-                sqlx::query(
-                    "UPDATE sms_queue SET state = 'queued', next_attempt_at = ?, \
-                     lease_until = NULL, last_error = ? WHERE id = ? AND state = 'leased'",
-                )
-                .bind(retry_at)
-                .bind(&err)
-                .bind(id)
-                .execute(&mut *conn)
-                .await
-                .map_err(map_err)?;
-                Ok(())
-            })
+            execute(
+                conn,
+                "UPDATE sms_queue SET state = 'queued', next_attempt_at = ?, \
+                 lease_until = NULL, last_error = ? WHERE id = ? AND state = 'leased'",
+                params![retry_at, err, id],
+            )?;
+            Ok(())
         })
         .await
     }
 
     async fn put_outbox(&self, entry: OutboxEntry) -> Result<()> {
         self.write_atomic(move |conn| {
-            Box::pin(async move {
-                // Keyed by the queue message: a redelivery after a lapsed lease is one entry.
-                sqlx::query(
-                    "INSERT INTO outbox (message_id, tenant_id, biz_id, phone, sealed_text, status, \
-                     created_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
-                     ON CONFLICT (message_id) DO NOTHING",
-                )
-                .bind(entry.message_id)
-                .bind(entry.tenant_id)
-                .bind(&entry.biz_id)
-                .bind(&entry.phone)
-                .bind(&entry.sealed_text)
-                .bind(&entry.status)
-                .bind(entry.created_at)
-                .execute(&mut *conn)
-                .await
-                .map_err(map_err)?;
-                Ok(())
-            })
+            // Keyed by the queue message: a redelivery after a lapsed lease is one entry.
+            execute(
+                conn,
+                "INSERT INTO outbox (message_id, tenant_id, biz_id, phone, sealed_text, status, \
+                 created_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (message_id) DO NOTHING",
+                params![
+                    entry.message_id,
+                    entry.tenant_id,
+                    entry.biz_id,
+                    entry.phone,
+                    entry.sealed_text,
+                    entry.status,
+                    entry.created_at
+                ],
+            )?;
+            Ok(())
         })
         .await
     }
@@ -168,23 +142,25 @@ impl SmsQueue for SqliteStore {
     async fn list_outbox(&self, phone: Option<&str>, limit: u32) -> Result<Vec<OutboxEntry>> {
         const COLUMNS: &str =
             "SELECT message_id, tenant_id, biz_id, phone, sealed_text, status, created_at FROM outbox";
-        // Two statements rather than `? IS NULL OR phone = ?`, which no index can serve.
-        let sql = match phone {
-            Some(_) => format!(
-                "{COLUMNS} WHERE phone = ? ORDER BY created_at DESC, message_id DESC LIMIT ?"
+        let phone = phone.map(str::to_owned);
+        let limit = i64::from(limit);
+        self.read(move |conn| match phone {
+            // Two statements rather than `? IS NULL OR phone = ?`, which no index can serve.
+            Some(phone) => all(
+                conn,
+                &format!(
+                    "{COLUMNS} WHERE phone = ? ORDER BY created_at DESC, message_id DESC LIMIT ?"
+                ),
+                params![phone, limit],
+                outbox_entry,
             ),
-            None => format!("{COLUMNS} ORDER BY created_at DESC, message_id DESC LIMIT ?"),
-        };
-        let mut q = sqlx::query(&sql);
-        if let Some(phone) = phone {
-            q = q.bind(phone);
-        }
-        q.bind(i64::from(limit))
-            .fetch_all(self.reader())
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(outbox_entry)
-            .collect()
+            None => all(
+                conn,
+                &format!("{COLUMNS} ORDER BY created_at DESC, message_id DESC LIMIT ?"),
+                params![limit],
+                outbox_entry,
+            ),
+        })
+        .await
     }
 }

@@ -2,14 +2,14 @@
 
 use async_trait::async_trait;
 use numgate_domain::clock::Millis;
-use sqlx::sqlite::SqliteRow;
+use rusqlite::{params, Row};
 
-use super::{catalog, col, map_err, SqliteStore};
+use super::{all, catalog, col, execute, one, optional, SqliteStore};
 use crate::{Result, Tenant, Tenants};
 
 const COLUMNS: &str = "SELECT id, name, created_at FROM tenants";
 
-fn tenant(row: &SqliteRow) -> Result<Tenant> {
+fn tenant(row: &Row<'_>) -> Result<Tenant> {
     Ok(Tenant {
         id: col(row, "id")?,
         name: col(row, "name")?,
@@ -26,60 +26,53 @@ impl Tenants for SqliteStore {
         }
         let name = name.to_owned();
         self.write(move |conn| {
-            Box::pin(async move {
-                // Under the writer's lock: of two processes racing here, the second
-                // finds the first one's row and both return the same tenant.
-                sqlx::query(
-                    "INSERT INTO tenants (name, created_at) VALUES (?, ?) \
-                     ON CONFLICT (name) DO NOTHING",
-                )
-                .bind(&name)
-                .bind(now)
-                .execute(&mut *conn)
-                .await
-                .map_err(map_err)?;
-                let row = sqlx::query(&format!("{COLUMNS} WHERE name = ?"))
-                    .bind(&name)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(map_err)?;
-                let t = tenant(&row)?;
-                catalog::seed(conn, t.id).await?;
-                Ok(t)
-            })
+            // Under the writer's lock: of two processes racing here, the second
+            // finds the first one's row and both return the same tenant.
+            execute(
+                conn,
+                "INSERT INTO tenants (name, created_at) VALUES (?, ?) \
+                 ON CONFLICT (name) DO NOTHING",
+                params![name, now],
+            )?;
+            let t = one(
+                conn,
+                &format!("{COLUMNS} WHERE name = ?"),
+                params![name],
+                tenant,
+            )?;
+            catalog::seed(conn, t.id)?;
+            Ok(t)
         })
         .await
     }
 
     async fn find_tenant(&self, name: &str) -> Result<Option<Tenant>> {
-        sqlx::query(&format!("{COLUMNS} WHERE name = ?"))
-            .bind(name)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(tenant)
-            .transpose()
+        let name = name.to_owned();
+        self.read(move |conn| {
+            optional(
+                conn,
+                &format!("{COLUMNS} WHERE name = ?"),
+                params![name],
+                tenant,
+            )
+        })
+        .await
     }
 
     async fn find_tenant_by_id(&self, id: i64) -> Result<Option<Tenant>> {
-        sqlx::query(&format!("{COLUMNS} WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(tenant)
-            .transpose()
+        self.read(move |conn| {
+            optional(
+                conn,
+                &format!("{COLUMNS} WHERE id = ?"),
+                params![id],
+                tenant,
+            )
+        })
+        .await
     }
 
     async fn list_tenants(&self) -> Result<Vec<Tenant>> {
-        sqlx::query(&format!("{COLUMNS} ORDER BY id"))
-            .fetch_all(self.reader())
+        self.read(|conn| all(conn, &format!("{COLUMNS} ORDER BY id"), [], tenant))
             .await
-            .map_err(map_err)?
-            .iter()
-            .map(tenant)
-            .collect()
     }
 }

@@ -421,3 +421,33 @@ async fn send_details_page_newest_first() {
         assert_eq!(zero.len(), 2, "{}", b.name);
     }
 }
+
+#[tokio::test]
+async fn no_interval_means_none_even_for_a_send_committed_in_the_future() {
+    for b in backends().await {
+        let s = &*b.store;
+        let t = tenant(s, "acme").await;
+        let k = key(t.id, "13800138000");
+        // A send of another node whose clock read a moment later committed first.
+        assert_eq!(
+            s.send_code(new_code(&k, "111111", T0 + SEC)).await.unwrap(),
+            SendOutcome::Sent
+        );
+        let mut c = new_code(&k, "222222", T0);
+        c.interval_ms = 0;
+        assert_eq!(
+            s.send_code(c).await.unwrap(),
+            SendOutcome::Sent,
+            "{}",
+            b.name
+        );
+        let mut c = new_code(&k, "333333", T0);
+        c.interval_ms = 60 * SEC;
+        assert_eq!(
+            s.send_code(c).await.unwrap(),
+            SendOutcome::TooSoon,
+            "{}",
+            b.name
+        );
+    }
+}

@@ -8,7 +8,6 @@ use numgate_store::{
     AccessKeys, CheckOutcome, Codes, DeliveryResult, NewAccessKey, Nonces, SmsCatalog, SmsQueue,
     SqliteOptions, SqliteStore, StoreError, StoreLocation, Tenants,
 };
-use sqlx::ConnectOptions;
 
 use crate::support::{check, key, new_code, SEC, T0};
 
@@ -28,12 +27,11 @@ fn access_key(id: &str, tenant_id: i64) -> NewAccessKey {
 }
 
 /// A plain connection to the file, to look under the store.
-async fn raw(path: &Path) -> sqlx::SqliteConnection {
-    sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(path)
-        .connect()
-        .await
-        .expect("raw connection")
+fn raw(path: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).expect("raw connection");
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .expect("busy timeout");
+    conn
 }
 
 #[tokio::test]
@@ -269,9 +267,8 @@ async fn the_file_is_in_wal_mode() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("numgate.db");
     let _store = open(&path).await;
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&mut raw(&path).await)
-        .await
+    let mode: String = raw(&path)
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
 }
@@ -296,11 +293,12 @@ async fn a_settled_message_keeps_no_text_on_disk() {
         .await
         .unwrap();
 
-    let mut conn = raw(&path).await;
-    let len: i64 = sqlx::query_scalar("SELECT length(sealed_text) FROM sms_queue WHERE id = ?")
-        .bind(m.id)
-        .fetch_one(&mut conn)
-        .await
+    let len: i64 = raw(&path)
+        .query_row(
+            "SELECT length(sealed_text) FROM sms_queue WHERE id = ?",
+            [m.id],
+            |row| row.get(0),
+        )
         .unwrap();
     assert_eq!(len, 0);
 }
@@ -310,12 +308,12 @@ async fn a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("numgate.db");
     drop(open(&path).await);
-    let mut conn = raw(&path).await;
-    sqlx::query("INSERT INTO numgate_schema (version, name, applied_at) VALUES (999, 'future', 0)")
-        .execute(&mut conn)
-        .await
+    raw(&path)
+        .execute(
+            "INSERT INTO numgate_schema (version, name, applied_at) VALUES (999, 'future', 0)",
+            [],
+        )
         .unwrap();
-    drop(conn);
 
     for migrate in [true, false] {
         let mut opts = SqliteOptions::new(&path);
