@@ -172,7 +172,7 @@ async fn start_self() -> anyhow::Result<Target> {
             "numgate in-process at {endpoint}, durable SQLite in {}",
             dir.path().display()
         ),
-        endpoint,
+        endpoints: vec![endpoint],
         key_id: issued.id,
         key_secret: issued.secret.to_string(),
         server: Server::Local {
@@ -202,7 +202,7 @@ async fn start_noop() -> anyhow::Result<Target> {
         describe: format!(
             "no-op server in-process at {endpoint} (no parsing, no signature check, no database)"
         ),
-        endpoint,
+        endpoints: vec![endpoint],
         key_id: "LTAIbenchnoop000000000000".into(),
         key_secret: "noop".into(),
         server: Server::Local {

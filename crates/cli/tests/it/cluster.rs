@@ -460,3 +460,55 @@ async fn kill_9_of_one_node_under_sdk_load_loses_nothing_acknowledged() {
         "rechecked {rechecked}, passed {passed}"
     );
 }
+
+#[tokio::test]
+async fn a_node_refuses_to_start_on_a_schema_it_does_not_know() {
+    let Some(db) = TestDatabase::create().await else {
+        return;
+    };
+    let url = db.url();
+    let key = MasterKey::generate().to_base64().to_string();
+    let serve = |extra: &[(&str, &str)]| {
+        let mut envs = vec![("NUMGATE_MASTER_KEY", key.as_str())];
+        envs.extend_from_slice(extra);
+        std::process::Command::new(crate::proc::BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--database", &url])
+            .envs(envs)
+            .env_remove("NUMGATE_CONFIG")
+            .output()
+            .unwrap()
+    };
+    // Never migrated: the node says what to do and does not start.
+    let out = serve(&[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("numgate migrate"), "{err}");
+
+    // Without a master key given by configuration, a node of a shared database
+    // refuses to start rather than make up a key of its own.
+    let out = std::process::Command::new(crate::proc::BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &url])
+        .env_remove("NUMGATE_MASTER_KEY")
+        .env_remove("NUMGATE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("master key"));
+
+    // Migrated by a newer numgate: this one refuses too.
+    numgate_env(
+        &["migrate", "--database", &url],
+        &[("NUMGATE_MASTER_KEY", &key)],
+    );
+    let mut conn = db.connect().await;
+    sqlx::query(
+        "INSERT INTO numgate_schema (version, name, applied_at) VALUES (999, 'from the future', 0)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let out = serve(&[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("upgrade numgate"), "{err}");
+}
