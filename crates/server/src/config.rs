@@ -19,6 +19,9 @@ pub struct Config {
     /// The database: a SQLite file, or a `postgres://` URL that several nodes
     /// share. Unset: `numgate.db` in the data directory.
     pub database_url: Option<String>,
+    /// Connections this node may open to PostgreSQL (N nodes need N times this
+    /// below the server's `max_connections`). Ignored by SQLite.
+    pub database_max_connections: u32,
     /// The master key (32 bytes, base64). When unset, `master_key_file` is read,
     /// or else `master.key` in the data directory, generated on first start.
     pub master_key: Option<String>,
@@ -67,6 +70,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("numgate-data"),
             database_url: None,
+            database_max_connections: 16,
             master_key: None,
             master_key_file: None,
             log_format: LogFormat::Text,
@@ -105,10 +109,11 @@ pub enum ConfigError {
 /// Others with the prefix (`NUMGATE_TEST_DATABASE_URL`, `NUMGATE_VENV`) belong to
 /// tools and tests, not to the server.
 fn is_config_key(key: &str) -> bool {
-    const TOP: [&str; 8] = [
+    const TOP: [&str; 9] = [
         "listen",
         "data_dir",
         "database_url",
+        "database_max_connections",
         "master_key",
         "master_key_file",
         "log_format",
@@ -195,6 +200,9 @@ impl Config {
             if numgate_domain::CountryCode::parse(c).is_err() {
                 return bad("sms.allowed_countries: each must be a calling code such as \"86\"");
             }
+        }
+        if !(1..=1000).contains(&self.database_max_connections) {
+            return bad("database_max_connections must be 1 to 1000");
         }
         if self.max_body_bytes < 1024 {
             return bad("max_body_bytes must be at least 1024");

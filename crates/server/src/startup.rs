@@ -41,7 +41,8 @@ pub async fn open_data_dir(config: &Config) -> anyhow::Result<DataDir> {
         })?;
     }
     let master_key = master_key::load_or_create(config)?;
-    let store = numgate_store::open(&location, embedded)
+    let pool = Some(config.database_max_connections);
+    let store = numgate_store::open_with(&location, embedded, pool)
         .await
         .with_context(|| format!("opening the database {location}"))?;
     Ok(DataDir { store, master_key })

@@ -28,7 +28,7 @@ pub mod testing;
 use async_trait::async_trait;
 use numgate_domain::clock::Millis;
 
-pub use location::{open, AnyStore, StoreLocation};
+pub use location::{open, open_with, AnyStore, StoreLocation};
 pub use model::*;
 pub use postgres::{PgOptions, PgStore};
 pub use schema::SchemaStatus;

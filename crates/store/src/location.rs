@@ -68,6 +68,16 @@ impl AnyStore {
     /// Opens the store with the backend's default options; `migrate` as in
     /// [`SqliteOptions::migrate`] and [`PgOptions::migrate`].
     pub async fn open(location: &StoreLocation, migrate: bool) -> Result<AnyStore> {
+        AnyStore::open_with(location, migrate, None).await
+    }
+
+    /// As [`AnyStore::open`], with the PostgreSQL pool's size (connections of
+    /// this node) when given; SQLite ignores it.
+    pub async fn open_with(
+        location: &StoreLocation,
+        migrate: bool,
+        max_connections: Option<u32>,
+    ) -> Result<AnyStore> {
         Ok(match location {
             StoreLocation::Sqlite(path) => {
                 let mut opts = SqliteOptions::new(path);
@@ -77,6 +87,9 @@ impl AnyStore {
             StoreLocation::Postgres(url) => {
                 let mut opts = PgOptions::new(url.as_str());
                 opts.migrate = migrate;
+                if let Some(n) = max_connections {
+                    opts.max_connections = n;
+                }
                 AnyStore::Postgres(PgStore::open(opts).await?)
             }
         })
@@ -109,7 +122,16 @@ impl AnyStore {
 /// first; without, a schema other than exactly this build's is refused with a
 /// `Schema` error that says what to do (`numgate migrate`, or upgrade numgate).
 pub async fn open(location: &StoreLocation, migrate: bool) -> Result<Arc<dyn Store>> {
-    let store = AnyStore::open(location, migrate).await?;
+    open_with(location, migrate, None).await
+}
+
+/// As [`open`], with the PostgreSQL pool's size when given.
+pub async fn open_with(
+    location: &StoreLocation,
+    migrate: bool,
+    max_connections: Option<u32>,
+) -> Result<Arc<dyn Store>> {
+    let store = AnyStore::open_with(location, migrate, max_connections).await?;
     if !migrate {
         store.schema_status().await?.require_up_to_date()?;
     }
