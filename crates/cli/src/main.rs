@@ -4,6 +4,7 @@
 mod admin;
 mod bench;
 mod serve;
+mod sim;
 
 use std::path::PathBuf;
 
@@ -65,6 +66,9 @@ enum Command {
     Sms(admin::SmsCmd),
     /// Messages delivered to the development outbox, newest first.
     Outbox(admin::OutboxArgs),
+    /// Run the carrier simulator (China Mobile, Unicom, Telecom and a CAMARA
+    /// operator) with the subscriber table of --config FILE.
+    CarrierSim(sim::SimArgs),
     /// Bring the database's schema up to this build's (needed for PostgreSQL,
     /// whose nodes never migrate on their own).
     Migrate,
@@ -92,6 +96,7 @@ fn main() -> std::process::ExitCode {
             Command::Sms(cmd) => admin::sms(&cli.global, cmd).await,
             Command::Outbox(args) => admin::outbox(&cli.global, args).await,
             Command::Migrate => admin::migrate(&cli.global).await,
+            Command::CarrierSim(args) => sim::run(&cli.global, args).await,
             Command::Bench(args) => bench::run(args).await,
         }
     });

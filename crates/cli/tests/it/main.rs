@@ -6,3 +6,4 @@ mod cluster;
 mod crash;
 mod proc;
 mod readme;
+mod sim;
