@@ -33,8 +33,28 @@ pub async fn open_api(
 ) -> Response {
     let started = Instant::now();
     let request_id = envelope::new_request_id();
-    let outcome = handle(&state, &request_id, &method, &uri, &headers, body).await;
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let mut seen = None;
+    let outcome = handle(
+        &state,
+        &request_id,
+        &method,
+        &uri,
+        &headers,
+        body,
+        &mut seen,
+    )
+    .await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed_ms = elapsed * 1000.0;
+    let action_label = seen.map_or("-", Action::name);
+    let code = match &outcome {
+        Ok(_) => std::borrow::Cow::Borrowed("OK"),
+        Err(e) => match e.refusal() {
+            Refusal::Business { code, .. } => std::borrow::Cow::Borrowed(code),
+            Refusal::Gateway(err) => err.code(),
+        },
+    };
+    crate::metrics::record_request(action_label, &code, elapsed);
     match outcome {
         Ok((action, payload)) => {
             tracing::info!(
@@ -103,6 +123,7 @@ async fn handle(
     uri: &Uri,
     headers: &HeaderMap,
     body: Body,
+    seen: &mut Option<Action>,
 ) -> Result<(Action, Payload), ApiError> {
     let body = read_body(state, headers, body).await?;
     let raw = RawRequest {
@@ -116,6 +137,7 @@ async fn handle(
     let action = Action::from_name(req.action()).ok_or_else(|| AcsError::ActionNotFound {
         action: req.action().to_owned(),
     })?;
+    *seen = Some(action);
 
     let key = state
         .store

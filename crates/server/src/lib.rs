@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod gateway;
 pub mod master_key;
+pub mod metrics;
 pub mod ops;
 pub mod params;
 pub mod service;

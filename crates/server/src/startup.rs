@@ -87,6 +87,7 @@ impl Application {
             hasher: data.master_key.code_hasher(),
             dispatch_wake: dispatcher.waker(),
             tenants: Default::default(),
+            metrics: crate::metrics::handle(),
         };
         Ok(Self {
             state,
@@ -128,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", any(gateway::open_api))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(crate::metrics::render))
         .with_state(state)
 }
 

@@ -22,6 +22,8 @@ pub struct AppState {
     /// Wakes the SMS dispatcher of this node once a send has committed.
     pub dispatch_wake: Arc<Notify>,
     pub tenants: TenantCache,
+    /// Renders `/metrics`.
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 /// Tenants by id, read once per node. Safe to keep in memory on every node: a

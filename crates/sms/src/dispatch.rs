@@ -133,7 +133,14 @@ impl Dispatcher {
             text: text.to_string(),
             up_extend_code: msg.up_extend_code.clone(),
         };
-        match self.sender.send(&sms).await {
+        let sent = self.sender.send(&sms).await;
+        let outcome = match &sent {
+            Ok(()) => "delivered",
+            Err(SendError::Permanent { .. }) => "refused",
+            Err(SendError::Temporary(_)) => "temporary_failure",
+        };
+        metrics::counter!("numgate_sms_delivery_attempts_total", "outcome" => outcome).increment(1);
+        match sent {
             Ok(()) => {
                 self.store
                     .settle_message(msg.id, DeliveryResult::Delivered, now())

@@ -291,3 +291,37 @@ async fn health_and_readiness_answer() {
         assert_eq!(r.status(), 200, "{path}");
     }
 }
+
+#[tokio::test]
+async fn metrics_count_answers_by_action_and_code() {
+    let app = spawn_app().await;
+    let api = app.client();
+    let r = api
+        .check_sms_verify_code(&CheckSmsVerifyCode::new(&phone(), "123456"))
+        .await
+        .unwrap();
+    assert_eq!(r.code, "OK");
+    let unknown = OpenApi::new(&app.endpoint, "LTAInosuchkey00000000000", "x");
+    let _ = unknown
+        .check_sms_verify_code(&CheckSmsVerifyCode::new(&phone(), "123456"))
+        .await;
+    let text = reqwest::get(format!("{}/metrics", app.endpoint))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let count = |needle: &str| {
+        text.lines()
+            .find(|l| l.starts_with("numgate_requests_total{") && l.contains(needle))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|n| n.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    assert!(count(r#"code="OK""#) >= 1.0, "{text}");
+    assert!(
+        count(r#"code="InvalidAccessKeyId.NotFound""#) >= 1.0,
+        "{text}"
+    );
+    assert!(text.contains("numgate_request_duration_seconds"), "{text}");
+}
