@@ -189,3 +189,158 @@ impl OpenApi {
         self.call("QuerySendDetails", &p).await
     }
 }
+
+/// `CreateVerifyScheme`: an app to register. Set the identity of its `os_type`:
+/// Android `pack_name` + `pack_sign`, iOS `bundle_id`, Web `url` + `origin`,
+/// HarmonyOS the three `hm_*`.
+#[derive(Debug, Clone, Default)]
+pub struct CreateVerifyScheme {
+    pub scheme_name: String,
+    pub app_name: String,
+    /// `Android`, `iOS`, `HarmonyOS` or `Web`.
+    pub os_type: String,
+    pub pack_name: Option<String>,
+    pub pack_sign: Option<String>,
+    pub bundle_id: Option<String>,
+    pub url: Option<String>,
+    pub origin: Option<String>,
+    pub hm_app_identifier: Option<String>,
+    pub hm_package_name: Option<String>,
+    pub hm_sign_name: Option<String>,
+    /// Comma list: 1 phone number verification, 2 SMS verification.
+    pub auth_type: Option<String>,
+    pub scene_type: Option<String>,
+    pub sms_sign_name: Option<String>,
+    pub ip_white_list: Option<String>,
+    pub email: Option<String>,
+    pub cm_api_code: Option<i64>,
+    pub ct_api_code: Option<i64>,
+    pub cu_api_code: Option<i64>,
+}
+
+impl CreateVerifyScheme {
+    /// An Android app: package name and the MD5 of its signing certificate (32 hex digits).
+    pub fn android(scheme_name: &str, app_name: &str, pack_name: &str, pack_sign: &str) -> Self {
+        Self {
+            scheme_name: scheme_name.into(),
+            app_name: app_name.into(),
+            os_type: "Android".into(),
+            pack_name: Some(pack_name.into()),
+            pack_sign: Some(pack_sign.into()),
+            ..Default::default()
+        }
+    }
+
+    pub fn ios(scheme_name: &str, app_name: &str, bundle_id: &str) -> Self {
+        Self {
+            scheme_name: scheme_name.into(),
+            app_name: app_name.into(),
+            os_type: "iOS".into(),
+            bundle_id: Some(bundle_id.into()),
+            ..Default::default()
+        }
+    }
+
+    /// An H5 site: the page's URL and its origin (`scheme://host[:port]`).
+    pub fn web(scheme_name: &str, app_name: &str, url: &str, origin: &str) -> Self {
+        Self {
+            scheme_name: scheme_name.into(),
+            app_name: app_name.into(),
+            os_type: "Web".into(),
+            url: Some(url.into()),
+            origin: Some(origin.into()),
+            ..Default::default()
+        }
+    }
+
+    fn params(&self) -> BTreeMap<String, String> {
+        let mut p = BTreeMap::new();
+        p.insert("SchemeName".into(), self.scheme_name.clone());
+        p.insert("AppName".into(), self.app_name.clone());
+        p.insert("OsType".into(), self.os_type.clone());
+        put(&mut p, "PackName", self.pack_name.as_ref());
+        put(&mut p, "PackSign", self.pack_sign.as_ref());
+        put(&mut p, "BundleId", self.bundle_id.as_ref());
+        put(&mut p, "Url", self.url.as_ref());
+        put(&mut p, "Origin", self.origin.as_ref());
+        put(&mut p, "HmAppIdentifier", self.hm_app_identifier.as_ref());
+        put(&mut p, "HmPackageName", self.hm_package_name.as_ref());
+        put(&mut p, "HmSignName", self.hm_sign_name.as_ref());
+        put(&mut p, "AuthType", self.auth_type.as_ref());
+        put(&mut p, "SceneType", self.scene_type.as_ref());
+        put(&mut p, "SmsSignName", self.sms_sign_name.as_ref());
+        put(&mut p, "IpWhiteList", self.ip_white_list.as_ref());
+        put(&mut p, "Email", self.email.as_ref());
+        put(&mut p, "CmApiCode", self.cm_api_code);
+        put(&mut p, "CtApiCode", self.ct_api_code);
+        put(&mut p, "CuApiCode", self.cu_api_code);
+        p
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct GateVerifySchemeDto {
+    #[serde(default)]
+    pub scheme_code: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateVerifySchemeBody {
+    #[serde(default, rename = "GateVerifySchemeDTO")]
+    pub gate_verify_scheme_dto: Option<GateVerifySchemeDto>,
+    #[serde(default)]
+    pub http_status_code: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct SchemeQueryResultDto {
+    /// Base64; what the client SDK initialises with.
+    #[serde(default)]
+    pub app_encrypt_info: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeVerifySchemeBody {
+    #[serde(default, rename = "SchemeQueryResultDTO")]
+    pub scheme_query_result_dto: Option<SchemeQueryResultDto>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteVerifySchemeBody {
+    #[serde(default)]
+    pub result: Option<bool>,
+}
+
+fn scheme_code_params(scheme_code: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([("SchemeCode".to_owned(), scheme_code.to_owned())])
+}
+
+impl OpenApi {
+    pub async fn create_verify_scheme(
+        &self,
+        req: &CreateVerifyScheme,
+    ) -> Result<Response<CreateVerifySchemeBody>, ClientError> {
+        self.call("CreateVerifyScheme", &req.params()).await
+    }
+
+    pub async fn describe_verify_scheme(
+        &self,
+        scheme_code: &str,
+    ) -> Result<Response<DescribeVerifySchemeBody>, ClientError> {
+        self.call("DescribeVerifyScheme", &scheme_code_params(scheme_code))
+            .await
+    }
+
+    pub async fn delete_verify_scheme(
+        &self,
+        scheme_code: &str,
+    ) -> Result<Response<DeleteVerifySchemeBody>, ClientError> {
+        self.call("DeleteVerifyScheme", &scheme_code_params(scheme_code))
+            .await
+    }
+}

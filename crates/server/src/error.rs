@@ -18,6 +18,10 @@ pub enum BizCode {
     SmsSignatureIllegal,
     SmsTemplateIllegal,
     SmsTemplateParamsIllegal,
+    VerifySchemeNotExist,
+    VerifySchemeConflict,
+    PackSignConflict,
+    BundleIdConflict,
 }
 
 impl BizCode {
@@ -30,6 +34,10 @@ impl BizCode {
             Self::SmsSignatureIllegal => "isv.SMS_SIGNATURE_ILLEGAL",
             Self::SmsTemplateIllegal => "isv.SMS_TEMPLATE_ILLEGAL",
             Self::SmsTemplateParamsIllegal => "isv.SMS_TEMPLATE_PARAMS_ILLEGAL",
+            Self::VerifySchemeNotExist => "isv.VERIFY_SCHEME_NOT_EXIST",
+            Self::VerifySchemeConflict => "isv.VERIFY_SCHEME_CONFLICT",
+            Self::PackSignConflict => "isv.PACK_SIGN_CONFLICT",
+            Self::BundleIdConflict => "isv.BUNDLE_ID_CONFLICT",
         }
     }
 }

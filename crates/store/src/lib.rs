@@ -135,6 +135,22 @@ pub trait SmsQueue: Send + Sync {
     async fn list_outbox(&self, phone: Option<&str>, limit: u32) -> Result<Vec<OutboxEntry>>;
 }
 
+/// Phone number verification schemes. Deleted schemes are deleted outright (their
+/// rows are gone): a deleted scheme is found by nothing, conflicts with nothing,
+/// and its name and app may be registered again.
+#[async_trait]
+pub trait Schemes: Send + Sync {
+    /// Stores the scheme, or says which unique key is taken (code; the tenant's
+    /// name, package name + signature, bundle id, URL + origin). Race-free: unique
+    /// indexes decide, so of concurrent creates of one name exactly one is created.
+    async fn create_scheme(&self, new: NewScheme) -> Result<CreateScheme>;
+    async fn find_scheme(&self, tenant_id: i64, code: &str) -> Result<Option<SchemeRecord>>;
+    /// The tenant's schemes, oldest first.
+    async fn list_schemes(&self, tenant_id: i64) -> Result<Vec<SchemeRecord>>;
+    /// Whether the tenant had a scheme of that code (now deleted).
+    async fn delete_scheme(&self, tenant_id: i64, code: &str) -> Result<bool>;
+}
+
 /// Background upkeep.
 #[async_trait]
 pub trait Maintenance: Send + Sync {
@@ -147,11 +163,11 @@ pub trait Maintenance: Send + Sync {
 
 /// Everything the service needs from storage.
 pub trait Store:
-    Tenants + AccessKeys + Nonces + SmsCatalog + Codes + SmsQueue + Maintenance
+    Tenants + AccessKeys + Nonces + SmsCatalog + Codes + SmsQueue + Schemes + Maintenance
 {
 }
 
 impl<T> Store for T where
-    T: Tenants + AccessKeys + Nonces + SmsCatalog + Codes + SmsQueue + Maintenance
+    T: Tenants + AccessKeys + Nonces + SmsCatalog + Codes + SmsQueue + Schemes + Maintenance
 {
 }

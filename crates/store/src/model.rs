@@ -224,3 +224,80 @@ pub struct PurgeCounts {
     /// Outbox entries older than the send records kept.
     pub outbox: u64,
 }
+
+/// A phone number verification scheme: a tenant's registration of one app (an
+/// Android package and its signature, an iOS bundle, a HarmonyOS app or an H5 site)
+/// for whom tokens are minted. Only the identity of its `os_type` is set; the
+/// others are `None`.
+///
+/// Also what [`crate::Schemes::create_scheme`] takes ([`NewScheme`]): the caller
+/// draws the code and seals the secret, the store keeps what it is given.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SchemeRecord {
+    /// `FC` and 15 digits; unique across tenants.
+    pub code: String,
+    pub tenant_id: i64,
+    /// `SchemeName`: unique within the tenant.
+    pub name: String,
+    pub app_name: String,
+    /// `Android`, `iOS`, `HarmonyOS` or `Web`.
+    pub os_type: String,
+    /// Android: package name and package signature (32 lower-case hex digits);
+    /// the pair is unique within the tenant.
+    pub pack_name: Option<String>,
+    pub pack_sign: Option<String>,
+    /// iOS: unique within the tenant.
+    pub bundle_id: Option<String>,
+    /// Web (H5): the page's URL and its origin; the pair is unique within the tenant.
+    pub url: Option<String>,
+    pub origin: Option<String>,
+    /// HarmonyOS.
+    pub hm_app_identifier: Option<String>,
+    pub hm_package_name: Option<String>,
+    pub hm_sign_name: Option<String>,
+    /// `AuthType`: a comma list, e.g. `1,2`.
+    pub auth_type: String,
+    pub scene_type: Option<String>,
+    pub sms_sign_name: Option<String>,
+    /// Comma list of IPv4 addresses and CIDR blocks.
+    pub ip_white_list: Option<String>,
+    pub email: Option<String>,
+    pub cm_api_code: Option<i64>,
+    pub ct_api_code: Option<i64>,
+    pub cu_api_code: Option<i64>,
+    /// The scheme's own key material, sealed by the caller with the master key.
+    pub sealed_secret: Vec<u8>,
+    pub created_at: Millis,
+}
+
+/// A scheme to create: the record as it will be stored.
+pub type NewScheme = SchemeRecord;
+
+impl std::fmt::Debug for SchemeRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchemeRecord")
+            .field("code", &self.code)
+            .field("tenant_id", &self.tenant_id)
+            .field("name", &self.name)
+            .field("os_type", &self.os_type)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The outcome of creating a scheme: created, or which unique key was in the way.
+/// Nothing is stored unless `Created`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateScheme {
+    Created(Box<SchemeRecord>),
+    /// The scheme code exists (in any tenant): draw another one.
+    CodeTaken,
+    /// The tenant has a scheme of that name.
+    NameTaken,
+    /// The tenant has a scheme for that Android package name and signature.
+    PackSignTaken,
+    /// The tenant has a scheme for that iOS bundle id.
+    BundleIdTaken,
+    /// The tenant has a scheme for that H5 URL and origin (the H5 flow finds its
+    /// scheme by them, so they must name one scheme).
+    UrlTaken,
+}

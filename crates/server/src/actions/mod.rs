@@ -2,6 +2,9 @@
 //! service function and shapes the payload; the gateway adds the envelope.
 
 mod check_sms_verify_code;
+mod create_verify_scheme;
+mod delete_verify_scheme;
+mod describe_verify_scheme;
 mod query_send_details;
 mod send_sms_verify_code;
 
@@ -26,6 +29,9 @@ pub enum Action {
     SendSmsVerifyCode,
     CheckSmsVerifyCode,
     QuerySendDetails,
+    CreateVerifyScheme,
+    DescribeVerifyScheme,
+    DeleteVerifyScheme,
 }
 
 impl Action {
@@ -34,6 +40,9 @@ impl Action {
             "SendSmsVerifyCode" => Self::SendSmsVerifyCode,
             "CheckSmsVerifyCode" => Self::CheckSmsVerifyCode,
             "QuerySendDetails" => Self::QuerySendDetails,
+            "CreateVerifyScheme" => Self::CreateVerifyScheme,
+            "DescribeVerifyScheme" => Self::DescribeVerifyScheme,
+            "DeleteVerifyScheme" => Self::DeleteVerifyScheme,
             _ => return None,
         })
     }
@@ -43,6 +52,9 @@ impl Action {
             Self::SendSmsVerifyCode => "SendSmsVerifyCode",
             Self::CheckSmsVerifyCode => "CheckSmsVerifyCode",
             Self::QuerySendDetails => "QuerySendDetails",
+            Self::CreateVerifyScheme => "CreateVerifyScheme",
+            Self::DescribeVerifyScheme => "DescribeVerifyScheme",
+            Self::DeleteVerifyScheme => "DeleteVerifyScheme",
         }
     }
 
@@ -56,6 +68,9 @@ impl Action {
             Self::SendSmsVerifyCode => send_sms_verify_code::run(state, caller, params).await,
             Self::CheckSmsVerifyCode => check_sms_verify_code::run(state, caller, params).await,
             Self::QuerySendDetails => query_send_details::run(state, caller, params).await,
+            Self::CreateVerifyScheme => create_verify_scheme::run(state, caller, params).await,
+            Self::DescribeVerifyScheme => describe_verify_scheme::run(state, caller, params).await,
+            Self::DeleteVerifyScheme => delete_verify_scheme::run(state, caller, params).await,
         }
     }
 }

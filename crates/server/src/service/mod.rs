@@ -3,4 +3,5 @@
 
 pub mod codes;
 pub mod keys;
+pub mod schemes;
 pub mod send_details;

@@ -5,4 +5,5 @@ mod codes;
 mod gateway;
 mod helpers;
 mod malformed;
+mod schemes;
 mod sdk;

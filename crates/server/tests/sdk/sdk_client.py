@@ -9,11 +9,16 @@ CALL is one of
     send:PHONE               SendSmsVerifyCode, ReturnVerifyCode=True, the test template
     check:PHONE:CODE         CheckSmsVerifyCode; CODE "@code" is the last code sent
     query:PHONE:YYYYMMDD     QuerySendDetails, PageSize 10, CurrentPage 1
+    create-android:NAME,PACK,SIGN   CreateVerifyScheme for an Android app
+    create-ios:NAME,BUNDLE          CreateVerifyScheme for an iOS app
+    create-web:NAME,URL,ORIGIN      CreateVerifyScheme for an H5 site
+    describe:CODE            DescribeVerifyScheme; CODE "@scheme" is the last scheme created
+    delete:CODE              DeleteVerifyScheme (CustomerId 1, ignored by numgate)
 
 The calls run in order with one client; the script prints ONE JSON line, a list
 with one object per call:
     success:       {"status", "code", "message", "success", "model", "total_count",
-                    "ignored", "wrong_type"} - the fields as the SDK's response model
+                    "body", "ignored", "wrong_type"} - the fields as the SDK's response model
                    holds them (snake_case), plus what the model dropped or mistyped
     SDK exception: {"error": {"type", "code", "status", "message", "request_id"}}
 
@@ -111,7 +116,33 @@ def wrong_type(model, path=""):
 
 
 def request_for(call):
-    action, *rest = call.split(":")
+    action, _, args = call.partition(":")
+    if action.startswith("create-"):
+        os_type = action[len("create-"):]
+        fields = args.split(",")
+        common = dict(scheme_name=fields[0], app_name="Demo", auth_type="1")
+        if os_type == "android":
+            req = models.CreateVerifySchemeRequest(
+                os_type="Android", pack_name=fields[1], pack_sign=fields[2], **common
+            )
+        elif os_type == "ios":
+            req = models.CreateVerifySchemeRequest(os_type="iOS", bundle_id=fields[1], **common)
+        elif os_type == "web":
+            req = models.CreateVerifySchemeRequest(
+                os_type="Web", url=fields[1], origin=fields[2], **common
+            )
+        else:
+            raise SystemExit(f"unknown call {call!r}")
+        return "create_verify_scheme_with_options", req
+    if action == "describe":
+        return "describe_verify_scheme_with_options", models.DescribeVerifySchemeRequest(
+            scheme_code=args, customer_id=1
+        )
+    if action == "delete":
+        return "delete_verify_scheme_with_options", models.DeleteVerifySchemeRequest(
+            scheme_code=args, customer_id=1
+        )
+    rest = args.split(":")
     if action == "send":
         (phone,) = rest
         return "send_sms_verify_code_with_options", models.SendSmsVerifyCodeRequest(
@@ -167,9 +198,10 @@ def main():
 
     client.call_api = recording_call_api
 
-    results, last_code = [], None
+    results, last_code, last_scheme = [], None, None
     for call in args.calls:
-        method, request = request_for(call.replace("@code", str(last_code)))
+        call = call.replace("@code", str(last_code)).replace("@scheme", str(last_scheme))
+        method, request = request_for(call)
         raw.clear()
         try:
             resp = getattr(client, method)(request, RuntimeOptions())
@@ -192,17 +224,21 @@ def main():
             results.append({"decode_error": True, "raw": raw.get("response", {}).get("body")})
             continue
         body = resp.body
-        model = body.model
+        model = getattr(body, "model", None)
         if isinstance(model, models.SendSmsVerifyCodeResponseBodyModel):
             last_code = model.verify_code
+        dto = getattr(body, "gate_verify_scheme_dto", None)
+        if dto is not None:
+            last_scheme = dto.scheme_code
         results.append(
             {
                 "status": resp.status_code,
                 "code": body.code,
                 "message": body.message,
-                "success": body.success,
+                "success": getattr(body, "success", None),
                 "model": plain(model),
                 "total_count": getattr(body, "total_count", None),
+                "body": plain(body),
                 "ignored": sorted(ignored(raw["response"]["body"], body.to_map())),
                 "wrong_type": wrong_type(body),
             }

@@ -8,11 +8,18 @@ use crate::schema::{latest, wall_clock_millis, Migration, SchemaStatus};
 use crate::{Result, StoreError};
 
 /// Applied migrations are never edited (see `migrations/README.md`): add a new one.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../../migrations/postgres/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "schemes",
+        sql: include_str!("../../migrations/postgres/0002_schemes.sql"),
+    },
+];
 
 /// The advisory lock that nodes starting together take turns on ("numgate1" in
 /// ASCII): one database-wide key that nothing else of numgate uses.

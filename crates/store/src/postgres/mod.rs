@@ -19,6 +19,7 @@ mod maintenance;
 mod migrate;
 mod nonces;
 mod queue;
+mod schemes;
 mod tenants;
 
 use std::time::Duration;

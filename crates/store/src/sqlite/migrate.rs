@@ -7,11 +7,18 @@ use crate::schema::{latest, wall_clock_millis, Migration, SchemaStatus};
 use crate::{Result, StoreError};
 
 /// Applied migrations are never edited (see `migrations/README.md`): add a new one.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../../migrations/sqlite/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "schemes",
+        sql: include_str!("../../migrations/sqlite/0002_schemes.sql"),
+    },
+];
 
 /// Brings the schema up to date, or refuses a database newer than this build;
 /// returns the versions applied.

@@ -18,6 +18,7 @@ mod migrate;
 mod nonces;
 mod queue;
 mod readers;
+mod schemes;
 mod tenants;
 mod writer;
 

@@ -7,6 +7,7 @@ mod maintenance;
 mod nonces;
 mod postgres;
 mod queue;
+mod schemes;
 mod sqlite;
 mod support;
 mod tenants;

@@ -1,0 +1,33 @@
+-- Phone number verification schemes: the table and indexes of sqlite/0002_schemes.sql.
+-- The unique indexes are what refuses a conflicting scheme (their names map to the
+-- conflict reported, see src/postgres/schemes.rs); NULLs are distinct in them.
+CREATE TABLE verify_schemes (
+    code              TEXT    PRIMARY KEY,
+    tenant_id         BIGINT  NOT NULL REFERENCES tenants (id),
+    name              TEXT    NOT NULL,
+    app_name          TEXT    NOT NULL,
+    os_type           TEXT    NOT NULL CHECK (os_type IN ('Android', 'iOS', 'HarmonyOS', 'Web')),
+    pack_name         TEXT,
+    pack_sign         TEXT,
+    bundle_id         TEXT,
+    url               TEXT,
+    origin            TEXT,
+    hm_app_identifier TEXT,
+    hm_package_name   TEXT,
+    hm_sign_name      TEXT,
+    auth_type         TEXT    NOT NULL,
+    scene_type        TEXT,
+    sms_sign_name     TEXT,
+    ip_white_list     TEXT,
+    email             TEXT,
+    cm_api_code       BIGINT,
+    ct_api_code       BIGINT,
+    cu_api_code       BIGINT,
+    -- Sealed by the caller with the master key; never in clear here.
+    sealed_secret     BYTEA   NOT NULL,
+    created_at        BIGINT  NOT NULL
+);
+CREATE UNIQUE INDEX verify_schemes_name ON verify_schemes (tenant_id, name);
+CREATE UNIQUE INDEX verify_schemes_pack_sign ON verify_schemes (tenant_id, pack_name, pack_sign);
+CREATE UNIQUE INDEX verify_schemes_bundle_id ON verify_schemes (tenant_id, bundle_id);
+CREATE UNIQUE INDEX verify_schemes_h5 ON verify_schemes (tenant_id, url, origin);
