@@ -5,10 +5,12 @@
 //! - [`code`]: verification codes — their alphabets, lengths and generation.
 //! - [`template`]: rendering SMS templates from a tenant's `TemplateParam`.
 //! - [`clock`]: time as an injected dependency.
+//! - [`access_token`]: the sealed AccessToken of the carrier flows.
 //! - [`secrets`]: the master key, sealing of stored secrets, keyed hashes of codes.
 //! - [`names`]: small validated identifiers (scheme names, OutId, sign names).
 #![forbid(unsafe_code)]
 
+pub mod access_token;
 pub mod clock;
 pub mod code;
 pub mod names;

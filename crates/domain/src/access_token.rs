@@ -1,0 +1,158 @@
+//! The AccessToken of the carrier flows: what a device hands its tenant's
+//! backend, and the backend hands `GetMobile`/`VerifyMobile`. It wraps the
+//! carrier's token with what it is good for (scheme, app, purpose) and when it
+//! expires, sealed with the master key: opaque to everyone but numgate, and any
+//! change to it makes it invalid. Single use is the store's job, by `id`.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::rngs::OsRng;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Millis;
+use crate::secrets::SecretBox;
+
+/// Which network's token is inside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenCarrier {
+    Cm,
+    Cu,
+    Ct,
+    Camara,
+}
+
+/// What the token may be used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    /// One-click logon: `GetMobile` returns the number.
+    Login,
+    /// Number check: `VerifyMobile` answers whether a number matches.
+    Verify,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessToken {
+    /// Random: the key under which the store records the token's one use.
+    pub id: String,
+    pub scheme: String,
+    /// The app identity the token was minted for (package, bundle id or origin).
+    pub app: String,
+    pub carrier: TokenCarrier,
+    pub purpose: Purpose,
+    /// The carrier's own token (or CAMARA authorization code).
+    pub carrier_token: String,
+    pub expires_at: Millis,
+}
+
+/// Why a token string is not a usable token. Callers answer both the same
+/// (`isv.TOKEN_INVALID`); the difference is for logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the token is malformed or was not made by this installation")]
+    Invalid,
+    #[error("the token has expired")]
+    Expired,
+}
+
+/// Longest token string accepted (a sealed token is a few hundred bytes).
+const MAX_LEN: usize = 4096;
+
+impl AccessToken {
+    pub fn new_id() -> String {
+        let mut id = [0u8; 16];
+        OsRng.fill_bytes(&mut id);
+        URL_SAFE_NO_PAD.encode(id)
+    }
+
+    /// The token as handed out: base64url of the sealed JSON.
+    pub fn seal(&self, sealer: &SecretBox) -> String {
+        let json = serde_json::to_vec(self).expect("a token serialises");
+        URL_SAFE_NO_PAD.encode(sealer.seal(&json))
+    }
+
+    /// Opens a token string; it must be ours, unchanged and not expired at `now`.
+    pub fn open(s: &str, sealer: &SecretBox, now: Millis) -> Result<Self, TokenError> {
+        if s.len() > MAX_LEN {
+            return Err(TokenError::Invalid);
+        }
+        let sealed = URL_SAFE_NO_PAD
+            .decode(s.trim())
+            .map_err(|_| TokenError::Invalid)?;
+        let json = sealer.open(&sealed).map_err(|_| TokenError::Invalid)?;
+        let token: AccessToken = serde_json::from_slice(&json).map_err(|_| TokenError::Invalid)?;
+        if token.expires_at <= now {
+            return Err(TokenError::Expired);
+        }
+        Ok(token)
+    }
+}
+
+/// `Debug` leaves the carrier's token out: it is a bearer credential.
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("scheme", &self.scheme)
+            .field("carrier", &self.carrier)
+            .field("purpose", &self.purpose)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::MasterKey;
+
+    fn token() -> AccessToken {
+        AccessToken {
+            id: AccessToken::new_id(),
+            scheme: "FC100000000000001".into(),
+            app: "com.example.app".into(),
+            carrier: TokenCarrier::Cm,
+            purpose: Purpose::Login,
+            carrier_token: "STsid0123456789ABCDEF".into(),
+            expires_at: 2_000,
+        }
+    }
+
+    #[test]
+    fn a_sealed_token_opens_to_itself_until_it_expires() {
+        let k = MasterKey::generate().secret_box();
+        let t = token();
+        let s = t.seal(&k);
+        assert!(!s.contains("STsid"), "the carrier token is not readable");
+        assert_eq!(AccessToken::open(&s, &k, 1_999), Ok(t));
+        assert_eq!(AccessToken::open(&s, &k, 2_000), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn a_changed_or_foreign_token_is_invalid() {
+        let k = MasterKey::generate().secret_box();
+        let s = token().seal(&k);
+        let mut bytes = s.clone().into_bytes();
+        let i = bytes.len() / 2;
+        bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+        let changed = String::from_utf8(bytes).unwrap();
+        assert_eq!(AccessToken::open(&changed, &k, 0), Err(TokenError::Invalid));
+        let other = MasterKey::generate().secret_box();
+        assert_eq!(AccessToken::open(&s, &other, 0), Err(TokenError::Invalid));
+        assert_eq!(
+            AccessToken::open("not a token", &k, 0),
+            Err(TokenError::Invalid)
+        );
+        assert_eq!(
+            AccessToken::open(&"A".repeat(5000), &k, 0),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn ids_are_random_and_debug_hides_the_carrier_token() {
+        assert_ne!(AccessToken::new_id(), AccessToken::new_id());
+        assert!(!format!("{:?}", token()).contains("STsid"));
+    }
+}
