@@ -32,6 +32,65 @@ pub struct Config {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     pub sms: SmsConfig,
+    /// The carrier gateways numgate exchanges device tokens with.
+    pub carriers: CarriersConfig,
+}
+
+/// `[carriers]`: each gateway numgate may ask, with numgate's credentials there.
+/// A carrier left out is not offered to devices.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CarriersConfig {
+    /// The whole of one carrier call, answer included; a carrier slower than
+    /// this is "unknown", never a hung request.
+    pub timeout_ms: Option<u64>,
+    /// China Mobile, China Unicom, China Telecom (token exchange).
+    pub cm: Option<TokenCarrierConfig>,
+    pub cu: Option<TokenCarrierConfig>,
+    pub ct: Option<TokenCarrierConfig>,
+    /// A GSMA Open Gateway operator (CAMARA).
+    pub camara: Option<CamaraConfig>,
+}
+
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TokenCarrierConfig {
+    /// The gateway, without the carrier's path prefix (`http://host:port`).
+    pub url: String,
+    pub app_id: String,
+    pub app_key: String,
+}
+
+impl std::fmt::Debug for TokenCarrierConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCarrierConfig")
+            .field("url", &self.url)
+            .field("app_id", &self.app_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CamaraConfig {
+    /// The operator's base URL (`…/camara`).
+    pub url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Where the operator sends the device back with its code.
+    pub redirect_uri: String,
+    /// Send numbers to verify as SHA-256 hashes.
+    #[serde(default)]
+    pub hashed: bool,
+}
+
+impl std::fmt::Debug for CamaraConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CamaraConfig")
+            .field("url", &self.url)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -76,6 +135,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             max_body_bytes: 64 * 1024,
             sms: SmsConfig::default(),
+            carriers: CarriersConfig::default(),
         }
     }
 }
@@ -109,7 +169,7 @@ pub enum ConfigError {
 /// Others with the prefix (`NUMGATE_TEST_DATABASE_URL`, `NUMGATE_VENV`) belong to
 /// tools and tests, not to the server.
 fn is_config_key(key: &str) -> bool {
-    const TOP: [&str; 9] = [
+    const TOP: [&str; 10] = [
         "listen",
         "data_dir",
         "database_url",
@@ -119,10 +179,12 @@ fn is_config_key(key: &str) -> bool {
         "log_format",
         "max_body_bytes",
         "sms",
+        "carriers",
     ];
     let key = key.to_ascii_lowercase();
     let first = key.split("__").next().unwrap_or_default();
-    TOP.contains(&first) && (first != "sms" || key.starts_with("sms__"))
+    let nested = ["sms", "carriers"];
+    TOP.contains(&first) && (!nested.contains(&first) || key.starts_with(&format!("{first}__")))
 }
 
 impl Config {
@@ -201,6 +263,23 @@ impl Config {
                 return bad("sms.allowed_countries: each must be a calling code such as \"86\"");
             }
         }
+        let urls = [&self.carriers.cm, &self.carriers.cu, &self.carriers.ct]
+            .into_iter()
+            .flatten()
+            .map(|c| c.url.as_str())
+            .chain(self.carriers.camara.iter().map(|c| c.url.as_str()));
+        for url in urls {
+            if !url.starts_with("http://") && !url.starts_with("https://") {
+                return bad("carriers: every url must start with http:// or https://");
+            }
+        }
+        if self
+            .carriers
+            .timeout_ms
+            .is_some_and(|t| !(100..=60_000).contains(&t))
+        {
+            return bad("carriers.timeout_ms must be 100 to 60000");
+        }
         if !(1..=1000).contains(&self.database_max_connections) {
             return bad("database_max_connections must be 1 to 1000");
         }
@@ -227,6 +306,20 @@ mod tests {
         std::fs::write(&f, "lisen = \"127.0.0.1:9999\"\n").unwrap();
         assert!(Config::load(Some(&f)).is_err());
         std::fs::write(&f, "[sms]\ncode_length = 12\n").unwrap();
+        assert!(Config::load(Some(&f)).is_err());
+        std::fs::write(
+            &f,
+            "[carriers.cm]\nurl = \"http://127.0.0.1:9100\"\napp_id = \"300011\"\napp_key = \"k\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&f)).unwrap();
+        assert_eq!(c.carriers.cm.as_ref().unwrap().app_id, "300011");
+        assert!(!format!("{:?}", c.carriers).contains("app_key: \"k\""));
+        std::fs::write(
+            &f,
+            "[carriers.cm]\nurl = \"ftp://x\"\napp_id = \"a\"\napp_key = \"k\"\n",
+        )
+        .unwrap();
         assert!(Config::load(Some(&f)).is_err());
     }
 }

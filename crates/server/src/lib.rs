@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod actions;
+pub mod carriers;
 pub mod config;
 pub mod error;
 pub mod gateway;

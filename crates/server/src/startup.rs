@@ -79,6 +79,7 @@ impl Application {
             clock.clone(),
             DispatcherConfig::default(),
         );
+        let carriers = Arc::new(crate::carriers::Carriers::from_config(&config.carriers));
         let state = AppState {
             store: data.store,
             clock,
@@ -88,6 +89,7 @@ impl Application {
             dispatch_wake: dispatcher.waker(),
             tenants: Default::default(),
             metrics: crate::metrics::handle(),
+            carriers,
         };
         Ok(Self {
             state,

@@ -22,6 +22,8 @@ pub struct AppState {
     /// Wakes the SMS dispatcher of this node once a send has committed.
     pub dispatch_wake: Arc<Notify>,
     pub tenants: TenantCache,
+    /// The carrier gateways of `[carriers]`.
+    pub carriers: Arc<crate::carriers::Carriers>,
     /// Renders `/metrics`.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }

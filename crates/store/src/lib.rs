@@ -91,6 +91,21 @@ pub trait Nonces: Send + Sync {
     ) -> Result<bool>;
 }
 
+/// Single use of the tokens numgate hands out (AccessTokens, spTokens): a token's
+/// id is recorded when it is used; a second use finds it recorded.
+///
+/// The record is kept only until the token's expiry: once purged, the same id is
+/// accepted again. The caller must therefore refuse an expired token *before*
+/// consuming it (and pass the token's own expiry as `keep_until`); then a purged
+/// row can only belong to a token that is refused anyway.
+#[async_trait]
+pub trait Tokens: Send + Sync {
+    /// Records the use of token `id`; `false` if it was used before (and not yet
+    /// purged). Durable when it returns. `keep_until` is the token's expiry: after
+    /// it the token is refused as expired anyway, so the row may be purged.
+    async fn consume_token(&self, id: &str, keep_until: Millis) -> Result<bool>;
+}
+
 /// SMS signatures and templates of a tenant.
 #[async_trait]
 pub trait SmsCatalog: Send + Sync {
@@ -145,6 +160,9 @@ pub trait Schemes: Send + Sync {
     /// indexes decide, so of concurrent creates of one name exactly one is created.
     async fn create_scheme(&self, new: NewScheme) -> Result<CreateScheme>;
     async fn find_scheme(&self, tenant_id: i64, code: &str) -> Result<Option<SchemeRecord>>;
+    /// A scheme by its code alone (codes are unique across tenants): how the
+    /// Client API, which devices call without an AccessKey, finds its scheme.
+    async fn find_scheme_by_code(&self, code: &str) -> Result<Option<SchemeRecord>>;
     /// The tenant's schemes, oldest first.
     async fn list_schemes(&self, tenant_id: i64) -> Result<Vec<SchemeRecord>>;
     /// Whether the tenant had a scheme of that code (now deleted).
@@ -154,8 +172,8 @@ pub trait Schemes: Send + Sync {
 /// Background upkeep.
 #[async_trait]
 pub trait Maintenance: Send + Sync {
-    /// Deletes expired nonces, codes long past use, settled queue rows, and send
-    /// records and outbox entries older than `records_before`.
+    /// Deletes expired nonces and used tokens, codes long past use, settled queue
+    /// rows, and send records and outbox entries older than `records_before`.
     async fn purge_expired(&self, now: Millis, records_before: Millis) -> Result<PurgeCounts>;
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;
@@ -163,11 +181,19 @@ pub trait Maintenance: Send + Sync {
 
 /// Everything the service needs from storage.
 pub trait Store:
-    Tenants + AccessKeys + Nonces + SmsCatalog + Codes + SmsQueue + Schemes + Maintenance
+    Tenants + AccessKeys + Nonces + Tokens + SmsCatalog + Codes + SmsQueue + Schemes + Maintenance
 {
 }
 
 impl<T> Store for T where
-    T: Tenants + AccessKeys + Nonces + SmsCatalog + Codes + SmsQueue + Schemes + Maintenance
+    T: Tenants
+        + AccessKeys
+        + Nonces
+        + Tokens
+        + SmsCatalog
+        + Codes
+        + SmsQueue
+        + Schemes
+        + Maintenance
 {
 }

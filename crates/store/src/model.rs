@@ -217,6 +217,8 @@ pub struct OutboxEntry {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PurgeCounts {
     pub nonces: u64,
+    /// Used token ids past their token's expiry.
+    pub tokens: u64,
     pub codes: u64,
     pub messages: u64,
     /// Send records older than the retention (QuerySendDetails looks back 30 days).

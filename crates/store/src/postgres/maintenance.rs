@@ -19,6 +19,9 @@ impl Maintenance for PgStore {
     async fn purge_expired(&self, now: Millis, records_before: Millis) -> Result<PurgeCounts> {
         Ok(PurgeCounts {
             nonces: self.purge("nonces", "keep_until < $1", Some(now)).await?,
+            tokens: self
+                .purge("consumed_tokens", "keep_until < $1", Some(now))
+                .await?,
             codes: self
                 .purge(
                     "codes",

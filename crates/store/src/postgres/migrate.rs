@@ -19,6 +19,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "schemes",
         sql: include_str!("../../migrations/postgres/0002_schemes.sql"),
     },
+    Migration {
+        version: 3,
+        name: "consumed_tokens",
+        sql: include_str!("../../migrations/postgres/0003_consumed_tokens.sql"),
+    },
 ];
 
 /// The advisory lock that nodes starting together take turns on ("numgate1" in

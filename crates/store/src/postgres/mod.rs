@@ -21,6 +21,7 @@ mod nonces;
 mod queue;
 mod schemes;
 mod tenants;
+mod tokens;
 
 use std::time::Duration;
 

@@ -114,6 +114,17 @@ impl Schemes for PgStore {
             .transpose()
     }
 
+    async fn find_scheme_by_code(&self, code: &str) -> Result<Option<SchemeRecord>> {
+        sqlx::query(&format!("{COLUMNS} WHERE code = $1"))
+            .bind(code)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(record)
+            .transpose()
+    }
+
     async fn list_schemes(&self, tenant_id: i64) -> Result<Vec<SchemeRecord>> {
         sqlx::query(&format!(
             "{COLUMNS} WHERE tenant_id = $1 ORDER BY created_at, code COLLATE \"C\""

@@ -18,6 +18,9 @@ impl Maintenance for SqliteStore {
     async fn purge_expired(&self, now: Millis, records_before: Millis) -> Result<PurgeCounts> {
         Ok(PurgeCounts {
             nonces: self.purge("nonces", "keep_until < ?", Some(now)).await?,
+            tokens: self
+                .purge("consumed_tokens", "keep_until < ?", Some(now))
+                .await?,
             codes: self
                 .purge(
                     "codes",

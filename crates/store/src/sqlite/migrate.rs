@@ -18,6 +18,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "schemes",
         sql: include_str!("../../migrations/sqlite/0002_schemes.sql"),
     },
+    Migration {
+        version: 3,
+        name: "consumed_tokens",
+        sql: include_str!("../../migrations/sqlite/0003_consumed_tokens.sql"),
+    },
 ];
 
 /// Brings the schema up to date, or refuses a database newer than this build;

@@ -20,6 +20,7 @@ mod queue;
 mod readers;
 mod schemes;
 mod tenants;
+mod tokens;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -125,6 +125,19 @@ impl Schemes for SqliteStore {
         .await
     }
 
+    async fn find_scheme_by_code(&self, code: &str) -> Result<Option<SchemeRecord>> {
+        let code = code.to_owned();
+        self.read(move |conn| {
+            optional(
+                conn,
+                &format!("{COLUMNS} WHERE code = ?"),
+                params![code],
+                record,
+            )
+        })
+        .await
+    }
+
     async fn list_schemes(&self, tenant_id: i64) -> Result<Vec<SchemeRecord>> {
         self.read(move |conn| {
             all(

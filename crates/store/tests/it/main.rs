@@ -11,3 +11,4 @@ mod schemes;
 mod sqlite;
 mod support;
 mod tenants;
+mod tokens;

@@ -96,6 +96,8 @@ async fn a_scheme_is_created_found_listed_and_deleted() {
 
         let found = s.find_scheme(t.id, &a.code).await.unwrap();
         assert_eq!(found.as_ref(), Some(&full), "{}", b.name);
+        let by_code = s.find_scheme_by_code(&a.code).await.unwrap();
+        assert_eq!(by_code.as_ref(), Some(&full), "{}", b.name);
         let listed = s.list_schemes(t.id).await.unwrap();
         let codes: Vec<_> = listed.iter().map(|r| r.code.as_str()).collect();
         assert_eq!(codes, [a.code.as_str(), i.code.as_str()], "{}", b.name);
@@ -103,6 +105,7 @@ async fn a_scheme_is_created_found_listed_and_deleted() {
         assert!(s.delete_scheme(t.id, &a.code).await.unwrap(), "{}", b.name);
         assert!(!s.delete_scheme(t.id, &a.code).await.unwrap(), "{}", b.name);
         assert_eq!(s.find_scheme(t.id, &a.code).await.unwrap(), None);
+        assert_eq!(s.find_scheme_by_code(&a.code).await.unwrap(), None);
         assert_eq!(s.list_schemes(t.id).await.unwrap(), vec![i], "{}", b.name);
         assert!(!s.delete_scheme(t.id, "FC000000000000000").await.unwrap());
     }
