@@ -11,6 +11,7 @@
 
 pub mod actions;
 pub mod carriers;
+pub mod client_api;
 pub mod config;
 pub mod error;
 pub mod gateway;

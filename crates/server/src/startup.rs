@@ -132,6 +132,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(crate::metrics::render))
+        .route(
+            "/client/v1/app/token",
+            axum::routing::post(crate::client_api::app_token::handler),
+        )
         .with_state(state)
 }
 

@@ -5,8 +5,10 @@ mod check_sms_verify_code;
 mod create_verify_scheme;
 mod delete_verify_scheme;
 mod describe_verify_scheme;
+mod get_mobile;
 mod query_send_details;
 mod send_sms_verify_code;
+mod verify_mobile;
 
 use numgate_store::Tenant;
 use serde_json::{Map, Value};
@@ -32,6 +34,8 @@ pub enum Action {
     CreateVerifyScheme,
     DescribeVerifyScheme,
     DeleteVerifyScheme,
+    GetMobile,
+    VerifyMobile,
 }
 
 impl Action {
@@ -43,6 +47,8 @@ impl Action {
             "CreateVerifyScheme" => Self::CreateVerifyScheme,
             "DescribeVerifyScheme" => Self::DescribeVerifyScheme,
             "DeleteVerifyScheme" => Self::DeleteVerifyScheme,
+            "GetMobile" => Self::GetMobile,
+            "VerifyMobile" => Self::VerifyMobile,
             _ => return None,
         })
     }
@@ -55,6 +61,8 @@ impl Action {
             Self::CreateVerifyScheme => "CreateVerifyScheme",
             Self::DescribeVerifyScheme => "DescribeVerifyScheme",
             Self::DeleteVerifyScheme => "DeleteVerifyScheme",
+            Self::GetMobile => "GetMobile",
+            Self::VerifyMobile => "VerifyMobile",
         }
     }
 
@@ -71,6 +79,8 @@ impl Action {
             Self::CreateVerifyScheme => create_verify_scheme::run(state, caller, params).await,
             Self::DescribeVerifyScheme => describe_verify_scheme::run(state, caller, params).await,
             Self::DeleteVerifyScheme => delete_verify_scheme::run(state, caller, params).await,
+            Self::GetMobile => get_mobile::run(state, caller, params).await,
+            Self::VerifyMobile => verify_mobile::run(state, caller, params).await,
         }
     }
 }

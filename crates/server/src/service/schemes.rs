@@ -467,6 +467,36 @@ pub async fn app_encrypt_info(
     Ok(STANDARD.encode(info.to_string()))
 }
 
+/// The scheme's app key (the first half of its sealed secret): what the client
+/// SDK signs Client API calls with.
+pub fn app_key(
+    state: &AppState,
+    scheme: &numgate_store::SchemeRecord,
+) -> Result<Vec<u8>, ApiError> {
+    let secret = state
+        .secrets
+        .open(&scheme.sealed_secret)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("scheme secret: {e}")))?;
+    if secret.len() != SECRET_LEN {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "scheme secret of {} bytes",
+            secret.len()
+        )));
+    }
+    Ok(secret[..APP_KEY_LEN].to_vec())
+}
+
+/// The app identity a scheme registered: package name, bundle id, origin.
+pub fn app_identity(scheme: &numgate_store::SchemeRecord) -> Option<&str> {
+    match scheme.os_type.as_str() {
+        "Android" => scheme.pack_name.as_deref(),
+        "iOS" => scheme.bundle_id.as_deref(),
+        "Web" => scheme.origin.as_deref(),
+        "HarmonyOS" => scheme.hm_package_name.as_deref(),
+        _ => None,
+    }
+}
+
 /// Deletes the scheme; `isv.VERIFY_SCHEME_NOT_EXIST` if the tenant has none of that code.
 pub async fn delete(state: &AppState, tenant_id: i64, code: &str) -> Result<(), ApiError> {
     if state.store.delete_scheme(tenant_id, code).await? {

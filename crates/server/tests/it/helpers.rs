@@ -135,6 +135,11 @@ impl TestApp {
         ))
     }
 
+    /// The server's (fake) time, in Unix seconds.
+    pub fn clock_secs(&self) -> i64 {
+        self.clock.now_millis() / 1000
+    }
+
     pub fn client_v1(&self) -> OpenApi {
         self.client().with_scheme(SignatureScheme::V1)
     }

@@ -1,0 +1,29 @@
+//! `GetMobile`: one-click logon — the number behind a device's AccessToken.
+
+use numgate_domain::access_token::Purpose;
+use serde_json::json;
+
+use super::{out_id_param, payload, Caller, Payload};
+use crate::error::ApiError;
+use crate::params::Params;
+use crate::service::carrier_tokens::{self, carrier_refusal};
+use crate::state::AppState;
+
+pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payload, ApiError> {
+    let token = p.required("AccessToken")?;
+    let _ = out_id_param(p)?;
+    let (token, _scheme) =
+        carrier_tokens::spend(state, caller.tenant.id, token, Purpose::Login).await?;
+    let carrier = state
+        .carriers
+        .get(token.carrier)
+        .ok_or_else(|| ApiError::Gateway(numgate_acs::AcsError::ServiceUnavailable))?;
+    let mobile = carrier
+        .exchange(&token.carrier_token)
+        .await
+        .map_err(carrier_refusal)?;
+    Ok(payload([(
+        "GetMobileResultDTO",
+        json!({ "Mobile": mobile }),
+    )]))
+}

@@ -1,0 +1,364 @@
+//! One-click logon and number check end to end: a device on its bearer address
+//! gets a carrier token from the simulator, wraps it through the Client API,
+//! and the tenant's backend calls GetMobile / VerifyMobile.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use numgate_carrier_sim::SimConfig;
+use numgate_client::{CreateVerifyScheme, OpenApi};
+use numgate_server::config::{CamaraConfig, CarriersConfig, TokenCarrierConfig};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use crate::helpers::{spawn_app_with, TestApp};
+
+const SIM: &str = r#"
+control_token = "ctl"
+[[subscriber]]
+address = "127.0.0.31"
+number = "13800000031"
+carrier = "cm"
+[[subscriber]]
+address = "127.0.0.34"
+number = "+447700900034"
+carrier = "camara"
+[[app]]
+carrier = "cm"
+app_id = "300011"
+app_key = "cm-key"
+[[camara_client]]
+client_id = "numgate"
+client_secret = "camara-secret"
+redirect_uris = ["http://127.0.0.1/cb"]
+scopes = ["number-verification:verify", "number-verification:device-phone-number:read"]
+"#;
+
+const PACKAGE: &str = "com.acme.app";
+
+struct World {
+    app: TestApp,
+    sim: String,
+    scheme: String,
+    app_key: Vec<u8>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn world() -> World {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(numgate_carrier_sim::run(
+        SimConfig::from_toml(SIM).unwrap(),
+        listener,
+        async {
+            let _ = rx.await;
+        },
+    ));
+    let url = sim.clone();
+    let app = spawn_app_with(move |c| {
+        c.carriers = CarriersConfig {
+            timeout_ms: Some(1_000),
+            cm: Some(TokenCarrierConfig {
+                url: url.clone(),
+                app_id: "300011".into(),
+                app_key: "cm-key".into(),
+            }),
+            cu: None,
+            ct: None,
+            camara: Some(CamaraConfig {
+                url: format!("{url}/camara"),
+                client_id: "numgate".into(),
+                client_secret: "camara-secret".into(),
+                redirect_uri: "http://127.0.0.1/cb".into(),
+                hashed: true,
+            }),
+        };
+    })
+    .await;
+    let api = app.client();
+    let req = CreateVerifyScheme {
+        auth_type: Some("1,2".into()),
+        ..CreateVerifyScheme::android("login", "Acme", PACKAGE, "0123456789abcdef0123456789abcdef")
+    };
+    let created = api.create_verify_scheme(&req).await.unwrap();
+    assert_eq!(created.code, "OK", "{}", created.message);
+    let scheme = created.body.gate_verify_scheme_dto.unwrap().scheme_code;
+    let described = api.describe_verify_scheme(&scheme).await.unwrap();
+    let info = described
+        .body
+        .scheme_query_result_dto
+        .unwrap()
+        .app_encrypt_info;
+    let info: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(info)
+            .unwrap(),
+    )
+    .unwrap();
+    let app_key = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(info["key"].as_str().unwrap())
+        .unwrap();
+    World {
+        app,
+        sim,
+        scheme,
+        app_key,
+        _stop: tx,
+    }
+}
+
+fn device(addr: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(Some(addr.parse().unwrap()))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl World {
+    /// The device on 127.0.0.31 gets a China Mobile token for `purpose`.
+    async fn cm_token(&self, purpose: &str) -> String {
+        let r: Value = device("127.0.0.31")
+            .post(format!("{}/cm/token", self.sim))
+            .json(&json!({"app_id": "300011", "purpose": purpose}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["data"]["token"].as_str().unwrap().to_owned()
+    }
+
+    /// The Client API call that wraps a carrier token; status and body.
+    async fn mint_with(
+        &self,
+        key: &[u8],
+        app: &str,
+        carrier: &str,
+        carrier_token: &str,
+        purpose: &str,
+    ) -> (u16, Value) {
+        let now = self.app.clock_secs();
+        let body = serde_json::to_vec(&json!({
+            "scheme_code": self.scheme, "app": app, "carrier": carrier,
+            "carrier_token": carrier_token, "purpose": purpose, "timestamp": now,
+        }))
+        .unwrap();
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap();
+        mac.update(&body);
+        let r = reqwest::Client::new()
+            .post(format!("{}/client/v1/app/token", self.app.endpoint))
+            .header("content-type", "application/json")
+            .header(
+                "x-numgate-signature",
+                hex::encode(mac.finalize().into_bytes()),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    async fn mint(&self, carrier: &str, carrier_token: &str, purpose: &str) -> String {
+        let (status, body) = self
+            .mint_with(
+                &self.app_key.clone(),
+                PACKAGE,
+                carrier,
+                carrier_token,
+                purpose,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["AccessToken"].as_str().unwrap().to_owned()
+    }
+}
+
+async fn call(api: &OpenApi, action: &str, params: &[(&str, &str)]) -> Value {
+    let p: BTreeMap<String, String> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let (status, body) = api.call_raw(action, &p).await.unwrap();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    serde_json::from_slice(&body).unwrap()
+}
+
+#[tokio::test]
+async fn one_click_logon_returns_the_sims_number_once() {
+    let w = world().await;
+    let api = w.app.client();
+    let token = w.mint("cm", &w.cm_token("login").await, "login").await;
+    let r = call(&api, "GetMobile", &[("AccessToken", &token)]).await;
+    assert_eq!(r["Code"], "OK", "{r}");
+    assert_eq!(r["GetMobileResultDTO"]["Mobile"], "13800000031");
+    let again = call(&api, "GetMobile", &[("AccessToken", &token)]).await;
+    assert_eq!(again["Code"], "isv.TOKEN_INVALID", "{again}");
+
+    // A number-check token is not good for one-click logon.
+    let check = w.mint("cm", &w.cm_token("verify").await, "verify").await;
+    let r = call(&api, "GetMobile", &[("AccessToken", &check)]).await;
+    assert_eq!(r["Code"], "isv.TOKEN_UNAUTHORIZED_USED", "{r}");
+
+    // Past its carrier lifetime (2 minutes for China Mobile) a token is invalid.
+    let token = w.mint("cm", &w.cm_token("login").await, "login").await;
+    w.app.clock.advance_secs(121);
+    let r = call(&w.app.client(), "GetMobile", &[("AccessToken", &token)]).await;
+    assert_eq!(r["Code"], "isv.TOKEN_INVALID", "{r}");
+}
+
+#[tokio::test]
+async fn a_number_check_passes_rejects_and_refuses_a_foreign_carrier() {
+    let w = world().await;
+    let api = w.app.client();
+    let t = w.mint("cm", &w.cm_token("verify").await, "verify").await;
+    let r = call(
+        &api,
+        "VerifyMobile",
+        &[("AccessCode", &t), ("PhoneNumber", "13800000031")],
+    )
+    .await;
+    assert_eq!(r["GateVerifyResultDTO"]["VerifyResult"], "PASS", "{r}");
+    let t = w.mint("cm", &w.cm_token("verify").await, "verify").await;
+    let r = call(
+        &api,
+        "VerifyMobile",
+        &[("AccessCode", &t), ("PhoneNumber", "13800000099")],
+    )
+    .await;
+    assert_eq!(r["GateVerifyResultDTO"]["VerifyResult"], "REJECT", "{r}");
+    let t = w.mint("cm", &w.cm_token("verify").await, "verify").await;
+    let r = call(
+        &api,
+        "VerifyMobile",
+        &[("AccessCode", &t), ("PhoneNumber", "13000000031")],
+    )
+    .await;
+    assert_eq!(
+        r["Code"], "isv.PARAMETERS_MISMATCH",
+        "a Unicom number against a Mobile SIM: {r}"
+    );
+
+    // The carrier timing out is UNKNOWN, answered within the configured limit.
+    let fault = json!({"carrier": "cm", "endpoint": "verify", "fault": "timeout", "times": 1});
+    reqwest::Client::new()
+        .post(format!("{}/control/faults", w.sim))
+        .bearer_auth("ctl")
+        .json(&fault)
+        .send()
+        .await
+        .unwrap();
+    let t = w.mint("cm", &w.cm_token("verify").await, "verify").await;
+    let started = std::time::Instant::now();
+    let r = call(
+        &api,
+        "VerifyMobile",
+        &[("AccessCode", &t), ("PhoneNumber", "13800000031")],
+    )
+    .await;
+    assert_eq!(r["GateVerifyResultDTO"]["VerifyResult"], "UNKNOWN", "{r}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn tokens_are_bound_to_their_scheme_app_and_tenant() {
+    let w = world().await;
+    let carrier_token = w.cm_token("login").await;
+    // A wrong app key, or another app than the scheme's, gets no token.
+    let (status, _) = w
+        .mint_with(&[7u8; 32], PACKAGE, "cm", &carrier_token, "login")
+        .await;
+    assert_eq!(status, 401);
+    let (status, body) = w
+        .mint_with(
+            &w.app_key.clone(),
+            "com.other.app",
+            "cm",
+            &carrier_token,
+            "login",
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("AppMismatch")));
+    let (status, body) = w
+        .mint_with(&w.app_key.clone(), PACKAGE, "cu", &carrier_token, "login")
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("CarrierUnavailable"))
+    );
+
+    // Another tenant's backend cannot use this tenant's token.
+    let token = w.mint("cm", &carrier_token, "login").await;
+    let data = numgate_server::open_data_dir(&w.app.config).await.unwrap();
+    let other = data.store.ensure_tenant("other", 0).await.unwrap();
+    let key = numgate_server::service::keys::create(
+        data.store.as_ref(),
+        &data.master_key.secret_box(),
+        other.id,
+        0,
+    )
+    .await
+    .unwrap();
+    let other_api = OpenApi::new(&w.app.endpoint, &key.id, &key.secret);
+    let r = call(&other_api, "GetMobile", &[("AccessToken", &token)]).await;
+    assert_eq!(r["Code"], "isv.TOKEN_INVALID", "{r}");
+    // …and the owner still can: the refusal did not spend it.
+    let r = call(&w.app.client(), "GetMobile", &[("AccessToken", &token)]).await;
+    assert_eq!(r["GetMobileResultDTO"]["Mobile"], "13800000031", "{r}");
+}
+
+#[tokio::test]
+async fn a_camara_subscriber_logs_on_and_is_checked_with_a_hashed_number() {
+    let w = world().await;
+    let api = w.app.client();
+    let code = |scope: &'static str| {
+        let sim = w.sim.clone();
+        async move {
+            let q = serde_urlencoded::to_string([
+                ("response_type", "code"),
+                ("client_id", "numgate"),
+                ("redirect_uri", "http://127.0.0.1/cb"),
+                ("scope", scope),
+                ("state", "s"),
+                ("prompt", "none"),
+            ])
+            .unwrap();
+            let r = device("127.0.0.34")
+                .get(format!("{sim}/camara/authorize?{q}"))
+                .send()
+                .await
+                .unwrap();
+            let location = r.headers()["location"].to_str().unwrap().to_owned();
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_str(location.split_once('?').unwrap().1).unwrap();
+            pairs.into_iter().find(|(k, _)| k == "code").unwrap().1
+        }
+    };
+    let t = w
+        .mint(
+            "camara",
+            &code("openid number-verification:device-phone-number:read").await,
+            "login",
+        )
+        .await;
+    let r = call(&api, "GetMobile", &[("AccessToken", &t)]).await;
+    assert_eq!(r["GetMobileResultDTO"]["Mobile"], "+447700900034", "{r}");
+    let t = w
+        .mint(
+            "camara",
+            &code("openid number-verification:verify").await,
+            "verify",
+        )
+        .await;
+    let r = call(
+        &api,
+        "VerifyMobile",
+        &[("AccessCode", &t), ("PhoneNumber", "+447700900034")],
+    )
+    .await;
+    assert_eq!(r["GateVerifyResultDTO"]["VerifyResult"], "PASS", "{r}");
+}
