@@ -362,3 +362,39 @@ async fn a_camara_subscriber_logs_on_and_is_checked_with_a_hashed_number() {
     .await;
     assert_eq!(r["GateVerifyResultDTO"]["VerifyResult"], "PASS", "{r}");
 }
+
+#[tokio::test]
+async fn the_official_sdk_gets_and_verifies_the_mobile_number() {
+    let Some(python) = crate::sdk::python() else {
+        return;
+    };
+    let w = world().await;
+    for algorithm in ["v3", "v2"] {
+        let login = w.mint("cm", &w.cm_token("login").await, "login").await;
+        let check = w.mint("cm", &w.cm_token("verify").await, "verify").await;
+        let r = crate::sdk::Sdk::new(&python, &w.app, algorithm)
+            .run(&[
+                format!("get-mobile:{login}"),
+                format!("get-mobile:{login}"),
+                format!("verify-mobile:{check}:13800000031"),
+            ])
+            .await;
+        assert_eq!(r[0]["code"], "OK", "{algorithm}: {}", r[0]);
+        assert_eq!(
+            r[0]["body"]["get_mobile_result_dto"]["mobile"], "13800000031",
+            "{}",
+            r[0]
+        );
+        assert_eq!(r[0]["wrong_type"], json!([]), "{}", r[0]);
+        assert_eq!(
+            r[1]["code"], "isv.TOKEN_INVALID",
+            "the same token again: {}",
+            r[1]
+        );
+        assert_eq!(
+            r[2]["body"]["gate_verify_result_dto"]["verify_result"], "PASS",
+            "{}",
+            r[2]
+        );
+    }
+}

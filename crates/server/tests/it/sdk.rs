@@ -14,7 +14,7 @@ use tokio::process::Command;
 use crate::helpers::{phone, spawn_app, TestApp, TEMPLATE};
 
 /// The venv's python; `None` (the test skips) when there is none, except in CI.
-fn python() -> Option<PathBuf> {
+pub fn python() -> Option<PathBuf> {
     let venv = match std::env::var_os("NUMGATE_VENV") {
         Some(v) => PathBuf::from(v),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv"),
@@ -40,7 +40,7 @@ const ALGORITHMS: [&str; 2] = ["v3", "v2"];
 
 /// One run of sdk_client.py: an SDK client configured for `app`, maybe patched.
 #[derive(Clone)]
-struct Sdk {
+pub struct Sdk {
     python: PathBuf,
     endpoint: String,
     key_id: String,
@@ -50,7 +50,7 @@ struct Sdk {
 }
 
 impl Sdk {
-    fn new(python: &Path, app: &TestApp, algorithm: &'static str) -> Sdk {
+    pub fn new(python: &Path, app: &TestApp, algorithm: &'static str) -> Sdk {
         Sdk {
             python: python.to_path_buf(),
             endpoint: app.endpoint.trim_start_matches("http://").to_owned(),
@@ -87,7 +87,7 @@ impl Sdk {
     }
 
     /// Runs the calls in order in one Python process; one result per call.
-    async fn run(&self, calls: &[String]) -> Vec<Value> {
+    pub async fn run(&self, calls: &[String]) -> Vec<Value> {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/sdk_client.py");
         let mut cmd = Command::new(&self.python);
         cmd.arg(script)

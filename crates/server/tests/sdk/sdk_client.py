@@ -14,6 +14,8 @@ CALL is one of
     create-web:NAME,URL,ORIGIN      CreateVerifyScheme for an H5 site
     describe:CODE            DescribeVerifyScheme; CODE "@scheme" is the last scheme created
     delete:CODE              DeleteVerifyScheme (CustomerId 1, ignored by numgate)
+    get-mobile:TOKEN         GetMobile (one-click logon) with a device's AccessToken
+    verify-mobile:TOKEN:PHONE  VerifyMobile (number check)
 
 The calls run in order with one client; the script prints ONE JSON line, a list
 with one object per call:
@@ -134,6 +136,13 @@ def request_for(call):
         else:
             raise SystemExit(f"unknown call {call!r}")
         return "create_verify_scheme_with_options", req
+    if action == "get-mobile":
+        return "get_mobile_with_options", models.GetMobileRequest(access_token=args)
+    if action == "verify-mobile":
+        token, _, phone = args.rpartition(":")
+        return "verify_mobile_with_options", models.VerifyMobileRequest(
+            access_code=token, phone_number=phone
+        )
     if action == "describe":
         return "describe_verify_scheme_with_options", models.DescribeVerifySchemeRequest(
             scheme_code=args, customer_id=1
