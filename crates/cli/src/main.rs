@@ -3,6 +3,7 @@
 
 mod admin;
 mod bench;
+mod device;
 mod serve;
 mod sim;
 
@@ -69,6 +70,10 @@ enum Command {
     /// Run the carrier simulator (China Mobile, Unicom, Telecom and a CAMARA
     /// operator) with the subscriber table of --config FILE.
     CarrierSim(sim::SimArgs),
+    /// Play a phone on a bearer address: one-click or number check, printing
+    /// the AccessToken its app would hand its backend.
+    #[command(subcommand)]
+    Device(device::DeviceCmd),
     /// Bring the database's schema up to this build's (needed for PostgreSQL,
     /// whose nodes never migrate on their own).
     Migrate,
@@ -97,6 +102,7 @@ fn main() -> std::process::ExitCode {
             Command::Outbox(args) => admin::outbox(&cli.global, args).await,
             Command::Migrate => admin::migrate(&cli.global).await,
             Command::CarrierSim(args) => sim::run(&cli.global, args).await,
+            Command::Device(cmd) => device::run(cmd).await,
             Command::Bench(args) => bench::run(args).await,
         }
     });

@@ -18,6 +18,60 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long)]
     listen: Option<SocketAddr>,
+    /// Development mode: also run the carrier simulator with demo subscribers
+    /// (crates/carrier-sim/examples/sim.toml) and use it as the carriers.
+    #[arg(long)]
+    dev: bool,
+    /// Where the simulator of --dev listens.
+    #[arg(long, default_value = "127.0.0.1:9100")]
+    dev_carriers: SocketAddr,
+}
+
+/// The demo subscriber table of `--dev`.
+const DEV_SIM: &str = include_str!("../../carrier-sim/examples/sim.toml");
+
+/// Starts the simulator and points `[carriers]` at it with the table's apps.
+async fn start_dev_carriers(
+    cfg: &mut numgate_server::Config,
+    listen: SocketAddr,
+) -> anyhow::Result<()> {
+    use numgate_carrier_sim::{Carrier, SimConfig};
+    use numgate_server::config::{CamaraConfig, TokenCarrierConfig};
+    let sim = SimConfig::from_toml(DEV_SIM).context("the demo subscriber table")?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen} for the carrier simulator"))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let app = |c: Carrier| {
+        sim.apps
+            .iter()
+            .find(|a| a.carrier == c)
+            .map(|a| TokenCarrierConfig {
+                url: url.clone(),
+                app_id: a.app_id.clone(),
+                app_key: a.app_key.clone(),
+            })
+    };
+    cfg.carriers.cm = app(Carrier::Cm);
+    cfg.carriers.cu = app(Carrier::Cu);
+    cfg.carriers.ct = app(Carrier::Ct);
+    cfg.carriers.camara = sim.camara_clients.first().map(|c| CamaraConfig {
+        url: format!("{url}/camara"),
+        client_id: c.client_id.clone(),
+        client_secret: c.client_secret.clone(),
+        redirect_uri: c.redirect_uris.first().cloned().unwrap_or_default(),
+        hashed: true,
+    });
+    for s in &sim.subscribers {
+        tracing::info!(bearer = %s.address, number = %s.number, carrier = s.carrier.as_str(), mobile_data = s.mobile_data, "demo subscriber");
+    }
+    tracing::info!("carrier simulator at {url}/ (numgate device … --bind <bearer> plays a phone)");
+    tokio::spawn(numgate_carrier_sim::run(
+        sim,
+        listener,
+        std::future::pending(),
+    ));
+    Ok(())
 }
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
@@ -26,6 +80,9 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         cfg.listen = l;
     }
     init_logging(cfg.log_format);
+    if args.dev {
+        start_dev_carriers(&mut cfg, args.dev_carriers).await?;
+    }
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("listening on {}", cfg.listen))?;

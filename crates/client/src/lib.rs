@@ -15,6 +15,7 @@
 
 mod actions;
 mod api;
+pub mod device;
 
 pub use actions::*;
 pub use api::{ClientError, OpenApi, Response, SignatureScheme, TimeSource};

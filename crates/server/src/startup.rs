@@ -133,6 +133,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(crate::metrics::render))
         .route(
+            "/client/v1/app/config",
+            axum::routing::post(crate::client_api::app_config::handler),
+        )
+        .route(
             "/client/v1/app/token",
             axum::routing::post(crate::client_api::app_token::handler),
         )

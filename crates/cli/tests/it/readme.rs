@@ -1,17 +1,21 @@
-//! The README's walkthrough, run as written (less the `# setup` lines, whose
+//! The README's walkthroughs, run as written (less the `# setup` lines, whose
 //! tools the test provides: this build of `numgate` and the project's venv).
+//! One test runs them in turn: both listen on 127.0.0.1:8080, as written.
 
 use std::path::Path;
 use std::process::Command;
 
 use crate::proc::{repo, venv_bin, BIN};
 
-/// The shell blocks between the walkthrough markers, without `# setup` lines.
-fn walkthrough_script(readme: &str) -> String {
+/// The shell blocks between `<!-- NAME:start -->` and `<!-- NAME:end -->`,
+/// without `# setup` lines.
+fn walkthrough_script(readme: &str, name: &str) -> String {
     let start = readme
-        .find("<!-- walkthrough:start -->")
+        .find(&format!("<!-- {name}:start -->"))
         .expect("start marker");
-    let end = readme.find("<!-- walkthrough:end -->").expect("end marker");
+    let end = readme
+        .find(&format!("<!-- {name}:end -->"))
+        .expect("end marker");
     let mut script = String::new();
     let mut in_block = false;
     for line in readme[start..end].lines() {
@@ -27,23 +31,15 @@ fn walkthrough_script(readme: &str) -> String {
     script
 }
 
-#[test]
-fn the_readme_walkthrough_works_as_written() {
-    let Some(venv_bin) = venv_bin() else {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "CI must run the walkthrough: run scripts/python-venv.sh first"
-        );
-        eprintln!("skipped: no Python venv with the official SDK; run scripts/python-venv.sh");
-        return;
-    };
-    if std::net::TcpListener::bind("127.0.0.1:8080").is_err() {
-        panic!("the walkthrough needs 127.0.0.1:8080, which is taken on this machine");
+/// Runs one walkthrough in a fresh directory; its standard output.
+fn run_walkthrough(readme: &str, name: &str, venv_bin: &Path) -> String {
+    for port in [8080, 9100] {
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+            panic!("the walkthrough needs 127.0.0.1:{port}, which is taken on this machine");
+        }
     }
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    let script = walkthrough_script(&readme);
-    assert!(script.contains("numgate serve &"), "{script}");
+    let script = walkthrough_script(readme, name);
+    assert!(script.contains("numgate serve"), "{script}");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("walkthrough.sh");
     std::fs::write(&file, format!("set -euo pipefail\n{script}")).unwrap();
@@ -60,14 +56,32 @@ fn the_readme_walkthrough_works_as_written() {
         .current_dir(dir.path())
         .env("PATH", path)
         .env_remove("NUMGATE_CONFIG")
+        .env_remove("NUMGATE_APP_ENCRYPT_INFO")
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
-        "the walkthrough failed:\n{stdout}\n{stderr}"
+        "the {name} walkthrough failed:\n{stdout}\n{stderr}"
     );
+    stdout
+}
+
+#[test]
+fn the_readme_walkthroughs_work_as_written() {
+    let Some(venv_bin) = venv_bin() else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI must run the walkthrough: run scripts/python-venv.sh first"
+        );
+        eprintln!("skipped: no Python venv with the official SDK; run scripts/python-venv.sh");
+        return;
+    };
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+
+    let stdout = run_walkthrough(&readme, "walkthrough", &venv_bin);
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(
         lines
@@ -82,4 +96,12 @@ fn the_readme_walkthrough_works_as_written() {
         "{stdout}"
     );
     assert!(stdout.contains("AccessKeySecret"), "the key is shown");
+
+    let stdout = run_walkthrough(&readme, "one-click", &venv_bin);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.contains(&"OK 13800000011"), "get_mobile: {stdout}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("isv.TOKEN_INVALID")),
+        "{stdout}"
+    );
 }

@@ -2,6 +2,7 @@
 //! with its scheme's app key (from `AppEncryptInfo`), and all it can get is a
 //! short-lived, single-use AccessToken for its own scheme.
 
+pub mod app_config;
 pub mod app_token;
 
 use axum::http::StatusCode;
@@ -32,3 +33,80 @@ impl IntoResponse for ClientError {
         (self.status, Json(body)).into_response()
     }
 }
+
+const UNAUTHENTICATED: ClientError = ClientError::new(
+    StatusCode::UNAUTHORIZED,
+    "Unauthenticated",
+    "unknown scheme or bad signature",
+);
+
+/// How far a device's clock may be off.
+const SKEW_SECS: i64 = 300;
+
+/// The scheme that signed `body`: the `X-Numgate-Signature` header must be the hex
+/// HMAC-SHA256 of the raw body with the scheme's app key, the body's `timestamp`
+/// within 5 minutes, and `app` the identity the scheme registered. An unknown
+/// scheme and a bad signature get the same answer: devices learn nothing about
+/// which schemes exist.
+pub async fn signed_scheme(
+    state: &crate::state::AppState,
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+    scheme_code: &str,
+    app: &str,
+    timestamp: i64,
+) -> Result<numgate_store::SchemeRecord, ClientError> {
+    use hmac::{Hmac, Mac};
+    let scheme = state
+        .store
+        .find_scheme_by_code(scheme_code)
+        .await
+        .map_err(|_| {
+            ClientError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "try again later",
+            )
+        })?
+        .ok_or(UNAUTHENTICATED)?;
+    let key = crate::service::schemes::app_key(state, &scheme).map_err(|_| {
+        ClientError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "try again later",
+        )
+    })?;
+    let signature = headers
+        .get("x-numgate-signature")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| hex::decode(v).ok())
+        .ok_or(UNAUTHENTICATED)?;
+    let mut mac =
+        <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).expect("HMAC takes any key length");
+    mac.update(body);
+    mac.verify_slice(&signature).map_err(|_| UNAUTHENTICATED)?;
+    if (state.clock.now_millis() / 1000 - timestamp).abs() > SKEW_SECS {
+        return Err(ClientError::new(
+            StatusCode::BAD_REQUEST,
+            "TimestampExpired",
+            "the device clock is more than 5 minutes off",
+        ));
+    }
+    if crate::service::schemes::app_identity(&scheme) != Some(app) {
+        return Err(ClientError::new(
+            StatusCode::FORBIDDEN,
+            "AppMismatch",
+            "the app is not the one its scheme registered",
+        ));
+    }
+    Ok(scheme)
+}
+
+/// The largest Client API body accepted.
+pub const MAX_BODY: usize = 8 * 1024;
+
+pub const BAD_REQUEST: ClientError = ClientError::new(
+    StatusCode::BAD_REQUEST,
+    "InvalidRequest",
+    "the request body is not valid",
+);
