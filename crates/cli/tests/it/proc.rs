@@ -88,7 +88,10 @@ impl Server {
         std::thread::spawn(move || {
             let mut tx = Some(tx);
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(i) = line.find("http://") {
+                if let Some(i) = line
+                    .find("serving the Open API at http://")
+                    .map(|i| i + "serving the Open API at ".len())
+                {
                     if let Some(tx) = tx.take() {
                         let url: String = line[i..]
                             .chars()

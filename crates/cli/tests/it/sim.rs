@@ -49,3 +49,74 @@ async fn the_carrier_simulator_runs_with_the_example_table() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--config"));
 }
+
+#[tokio::test]
+async fn a_phone_with_mobile_data_off_gets_a_clear_error_and_no_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = crate::proc::Server::start_with(
+        &[
+            "--dev",
+            "--dev-carriers",
+            "127.0.0.1:0",
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    let (id, secret) = crate::proc::create_key(dir.path());
+    let api = numgate_client::OpenApi::new(&server.endpoint, &id, &secret);
+    let req = numgate_client::CreateVerifyScheme::android(
+        "demo",
+        "Acme",
+        "com.acme.app",
+        "0123456789abcdef0123456789abcdef",
+    );
+    let code = api
+        .create_verify_scheme(&req)
+        .await
+        .unwrap()
+        .body
+        .gate_verify_scheme_dto
+        .unwrap()
+        .scheme_code;
+    let info = api
+        .describe_verify_scheme(&code)
+        .await
+        .unwrap()
+        .body
+        .scheme_query_result_dto
+        .unwrap()
+        .app_encrypt_info;
+    let device = |bearer: &str| {
+        Command::new(BIN)
+            .args([
+                "device",
+                "one-click",
+                "--bind",
+                bearer,
+                "--app",
+                "com.acme.app",
+            ])
+            .args(["--endpoint", &server.endpoint, "--app-encrypt-info", &info])
+            .output()
+            .unwrap()
+    };
+    // The demo table's 127.0.0.15 is a China Mobile SIM with mobile data off.
+    let off = device("127.0.0.15");
+    // The same app on 127.0.0.11 (data on) gets its token.
+    let on = device("127.0.0.11");
+    server.terminate();
+    assert!(!off.status.success());
+    assert!(off.stdout.is_empty(), "no token");
+    let err = String::from_utf8_lossy(&off.stderr);
+    assert!(
+        err.contains("no carrier serves this SIM") && err.contains("103902"),
+        "the carrier's data-off code: {err}"
+    );
+    assert!(
+        on.status.success(),
+        "{}",
+        String::from_utf8_lossy(&on.stderr)
+    );
+    assert!(!on.stdout.is_empty());
+}

@@ -398,3 +398,64 @@ async fn the_official_sdk_gets_and_verifies_the_mobile_number() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_carrier_fault_gives_a_documented_answer_in_bounded_time() {
+    let w = world().await;
+    let api = w.app.client();
+    let faults = [
+        json!({"fault": "timeout"}),
+        json!({"fault": "status", "status": 502}),
+        json!({"fault": "malformed", "shape": "invalid_json"}),
+        json!({"fault": "malformed", "shape": "wrong_shape"}),
+    ];
+    for f in faults {
+        for (endpoint, action) in [("exchange", "GetMobile"), ("verify", "VerifyMobile")] {
+            let mut rule = f.clone();
+            rule["carrier"] = json!("cm");
+            rule["endpoint"] = json!(endpoint);
+            rule["times"] = json!(1);
+            reqwest::Client::new()
+                .post(format!("{}/control/faults", w.sim))
+                .bearer_auth("ctl")
+                .json(&rule)
+                .send()
+                .await
+                .unwrap();
+            let purpose = if action == "GetMobile" {
+                "login"
+            } else {
+                "verify"
+            };
+            let t = w.mint("cm", &w.cm_token(purpose).await, purpose).await;
+            let started = std::time::Instant::now();
+            let p: BTreeMap<String, String> = match action {
+                "GetMobile" => [("AccessToken".to_owned(), t)].into(),
+                _ => [
+                    ("AccessCode".to_owned(), t),
+                    ("PhoneNumber".to_owned(), "13800000031".to_owned()),
+                ]
+                .into(),
+            };
+            let (status, body) = api.call_raw(action, &p).await.unwrap();
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(3),
+                "{rule}: bounded"
+            );
+            match action {
+                // The number cannot be had: ServiceUnavailable, retry with a new token.
+                "GetMobile" => assert_eq!(
+                    (status, body["Code"].as_str()),
+                    (503, Some("ServiceUnavailable")),
+                    "{rule}: {body}"
+                ),
+                // A check the carrier could not answer is UNKNOWN, not an error.
+                _ => assert_eq!(
+                    body["GateVerifyResultDTO"]["VerifyResult"], "UNKNOWN",
+                    "{rule}: {body}"
+                ),
+            }
+        }
+    }
+}
