@@ -60,21 +60,20 @@ pub enum TokenError {
 /// Longest token string accepted (a sealed token is a few hundred bytes).
 const MAX_LEN: usize = 4096;
 
-impl AccessToken {
-    pub fn new_id() -> String {
-        let mut id = [0u8; 16];
-        OsRng.fill_bytes(&mut id);
-        URL_SAFE_NO_PAD.encode(id)
-    }
+/// A value numgate seals into an opaque token string and opens again: the
+/// carrier flows' tokens all travel this way.
+pub trait Sealed: Serialize + serde::de::DeserializeOwned {
+    /// When the token stops being good.
+    fn expires_at(&self) -> Millis;
 
     /// The token as handed out: base64url of the sealed JSON.
-    pub fn seal(&self, sealer: &SecretBox) -> String {
+    fn seal(&self, sealer: &SecretBox) -> String {
         let json = serde_json::to_vec(self).expect("a token serialises");
         URL_SAFE_NO_PAD.encode(sealer.seal(&json))
     }
 
     /// Opens a token string; it must be ours, unchanged and not expired at `now`.
-    pub fn open(s: &str, sealer: &SecretBox, now: Millis) -> Result<Self, TokenError> {
+    fn open(s: &str, sealer: &SecretBox, now: Millis) -> Result<Self, TokenError> {
         if s.len() > MAX_LEN {
             return Err(TokenError::Invalid);
         }
@@ -82,11 +81,71 @@ impl AccessToken {
             .decode(s.trim())
             .map_err(|_| TokenError::Invalid)?;
         let json = sealer.open(&sealed).map_err(|_| TokenError::Invalid)?;
-        let token: AccessToken = serde_json::from_slice(&json).map_err(|_| TokenError::Invalid)?;
-        if token.expires_at <= now {
+        let token: Self = serde_json::from_slice(&json).map_err(|_| TokenError::Invalid)?;
+        if token.expires_at() <= now {
             return Err(TokenError::Expired);
         }
         Ok(token)
+    }
+}
+
+impl Sealed for AccessToken {
+    fn expires_at(&self) -> Millis {
+        self.expires_at
+    }
+}
+
+/// What `GetAuthToken` gives a web page (the AccessToken and the JwtToken of the
+/// H5 flow): the right to run one H5 verification for a Web scheme's origin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct H5Session {
+    /// Random; attempts and the one success are recorded under it.
+    pub id: String,
+    /// `access` (short) or `jwt` (long): the page must present both.
+    pub kind: String,
+    pub scheme: String,
+    pub origin: String,
+    pub purpose: Purpose,
+    pub expires_at: Millis,
+}
+
+impl Sealed for H5Session {
+    fn expires_at(&self) -> Millis {
+        self.expires_at
+    }
+}
+
+/// The spToken: proof that the user typed the right middle digits of the
+/// number the carrier named; good once, for `GetPhoneWithToken` or
+/// `VerifyPhoneWithToken`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpToken {
+    pub id: String,
+    pub scheme: String,
+    pub purpose: Purpose,
+    pub number: String,
+    pub expires_at: Millis,
+}
+
+impl std::fmt::Debug for SpToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpToken")
+            .field("scheme", &self.scheme)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sealed for SpToken {
+    fn expires_at(&self) -> Millis {
+        self.expires_at
+    }
+}
+
+impl AccessToken {
+    pub fn new_id() -> String {
+        let mut id = [0u8; 16];
+        OsRng.fill_bytes(&mut id);
+        URL_SAFE_NO_PAD.encode(id)
     }
 }
 

@@ -133,6 +133,11 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(crate::metrics::render))
         .route(
+            "/client/v1/h5/confirm",
+            axum::routing::post(crate::client_api::h5_confirm::handler)
+                .options(crate::client_api::h5_confirm::preflight),
+        )
+        .route(
             "/client/v1/app/config",
             axum::routing::post(crate::client_api::app_config::handler),
         )

@@ -5,10 +5,13 @@ mod check_sms_verify_code;
 mod create_verify_scheme;
 mod delete_verify_scheme;
 mod describe_verify_scheme;
+mod get_auth_token;
 mod get_mobile;
+mod get_phone_with_token;
 mod query_send_details;
 mod send_sms_verify_code;
 mod verify_mobile;
+mod verify_phone_with_token;
 
 use numgate_store::Tenant;
 use serde_json::{Map, Value};
@@ -36,6 +39,9 @@ pub enum Action {
     DeleteVerifyScheme,
     GetMobile,
     VerifyMobile,
+    GetAuthToken,
+    GetPhoneWithToken,
+    VerifyPhoneWithToken,
 }
 
 impl Action {
@@ -49,6 +55,9 @@ impl Action {
             "DeleteVerifyScheme" => Self::DeleteVerifyScheme,
             "GetMobile" => Self::GetMobile,
             "VerifyMobile" => Self::VerifyMobile,
+            "GetAuthToken" => Self::GetAuthToken,
+            "GetPhoneWithToken" => Self::GetPhoneWithToken,
+            "VerifyPhoneWithToken" => Self::VerifyPhoneWithToken,
             _ => return None,
         })
     }
@@ -63,6 +72,9 @@ impl Action {
             Self::DeleteVerifyScheme => "DeleteVerifyScheme",
             Self::GetMobile => "GetMobile",
             Self::VerifyMobile => "VerifyMobile",
+            Self::GetAuthToken => "GetAuthToken",
+            Self::GetPhoneWithToken => "GetPhoneWithToken",
+            Self::VerifyPhoneWithToken => "VerifyPhoneWithToken",
         }
     }
 
@@ -81,6 +93,9 @@ impl Action {
             Self::DeleteVerifyScheme => delete_verify_scheme::run(state, caller, params).await,
             Self::GetMobile => get_mobile::run(state, caller, params).await,
             Self::VerifyMobile => verify_mobile::run(state, caller, params).await,
+            Self::GetAuthToken => get_auth_token::run(state, caller, params).await,
+            Self::GetPhoneWithToken => get_phone_with_token::run(state, caller, params).await,
+            Self::VerifyPhoneWithToken => verify_phone_with_token::run(state, caller, params).await,
         }
     }
 }

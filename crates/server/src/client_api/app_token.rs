@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use numgate_domain::access_token::{AccessToken, Purpose, TokenCarrier};
+use numgate_domain::access_token::{AccessToken, Purpose, Sealed, TokenCarrier};
 use serde::Deserialize;
 
 use super::{ClientError, BAD_REQUEST};

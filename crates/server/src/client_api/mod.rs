@@ -4,6 +4,7 @@
 
 pub mod app_config;
 pub mod app_token;
+pub mod h5_confirm;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -2,7 +2,7 @@
 //! once by the tenant's backend (`GetMobile`, `VerifyMobile`).
 
 use numgate_carriers::CarrierError;
-use numgate_domain::access_token::{AccessToken, Purpose, TokenCarrier};
+use numgate_domain::access_token::{AccessToken, Purpose, Sealed, TokenCarrier};
 use numgate_store::SchemeRecord;
 
 use crate::error::{ApiError, BizCode};

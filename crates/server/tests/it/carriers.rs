@@ -459,3 +459,146 @@ async fn every_carrier_fault_gives_a_documented_answer_in_bounded_time() {
         }
     }
 }
+
+const SITE: &str = "https://shop.acme.example";
+
+impl World {
+    async fn web_scheme(&self) -> String {
+        let req = CreateVerifyScheme {
+            auth_type: Some("1,2".into()),
+            ..CreateVerifyScheme::web("h5", "Acme", &format!("{SITE}/login"), SITE)
+        };
+        let r = self.app.client().create_verify_scheme(&req).await.unwrap();
+        assert_eq!(r.code, "OK", "{}", r.message);
+        r.body.gate_verify_scheme_dto.unwrap().scheme_code
+    }
+
+    /// GetAuthToken for the page: (AccessToken, JwtToken).
+    async fn auth_tokens(&self, scheme: &str, biz_type: &str) -> (String, String) {
+        let url = format!("{SITE}/login");
+        let r = call(
+            &self.app.client(),
+            "GetAuthToken",
+            &[
+                ("Url", &url),
+                ("Origin", SITE),
+                ("SceneCode", scheme),
+                ("BizType", biz_type),
+            ],
+        )
+        .await;
+        assert_eq!(r["Code"], "OK", "{r}");
+        let t = &r["TokenInfo"];
+        (
+            t["AccessToken"].as_str().unwrap().to_owned(),
+            t["JwtToken"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// The JS SDK's confirmation from the page's browser on bearer 127.0.0.31.
+    async fn confirm(&self, tokens: &(String, String), digits: &str, origin: &str) -> (u16, Value) {
+        let carrier_token = self.cm_token("login").await;
+        let r = device("127.0.0.31")
+            .post(format!("{}/client/v1/h5/confirm", self.app.endpoint))
+            .header("origin", origin)
+            .json(&json!({
+                "access_token": tokens.0, "jwt_token": tokens.1, "carrier": "cm",
+                "carrier_token": carrier_token, "digits": digits,
+            }))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+}
+
+#[tokio::test]
+async fn h5_one_click_needs_the_right_middle_digits_and_three_wrong_kill_the_session() {
+    let w = world().await;
+    let api = w.app.client();
+    let scheme = w.web_scheme().await;
+    let tokens = w.auth_tokens(&scheme, "1").await;
+    // 13800000031: the middle four digits are 0000.
+    let (status, body) = w.confirm(&tokens, "1234", SITE).await;
+    assert_eq!(
+        (status, body["code"].as_str(), body["TriesLeft"].as_u64()),
+        (403, Some("WrongDigits"), Some(2)),
+        "{body}"
+    );
+    let (status, body) = w.confirm(&tokens, "0000", SITE).await;
+    assert_eq!(status, 200, "{body}");
+    let sp = body["SpToken"].as_str().unwrap().to_owned();
+    let r = call(&api, "GetPhoneWithToken", &[("SpToken", &sp)]).await;
+    assert_eq!(r["Data"]["Mobile"], "13800000031", "{r}");
+    let r = call(&api, "GetPhoneWithToken", &[("SpToken", &sp)]).await;
+    assert_eq!(r["Code"], "isv.TOKEN_INVALID", "{r}");
+    let (status, body) = w.confirm(&tokens, "0000", SITE).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("SessionUsed")),
+        "one spToken per session: {body}"
+    );
+
+    // Three wrong tries and the session is dead, right digits or not.
+    let tokens = w.auth_tokens(&scheme, "1").await;
+    for left in [2, 1, 0] {
+        let (_, body) = w.confirm(&tokens, "9999", SITE).await;
+        assert_eq!(body["TriesLeft"].as_u64(), Some(left), "{body}");
+    }
+    let (status, body) = w.confirm(&tokens, "0000", SITE).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("SessionDead")),
+        "{body}"
+    );
+
+    // A page on another site gets nothing.
+    let tokens = w.auth_tokens(&scheme, "1").await;
+    let (status, body) = w.confirm(&tokens, "0000", "https://evil.example").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("OriginMismatch")),
+        "{body}"
+    );
+    let r = call(
+        &api,
+        "GetAuthToken",
+        &[
+            ("Url", "https://evil.example/x"),
+            ("Origin", "https://evil.example"),
+            ("SceneCode", &scheme),
+        ],
+    )
+    .await;
+    assert_eq!(r["Code"], "isv.INVALID_PARAMETERS", "{r}");
+}
+
+#[tokio::test]
+async fn h5_number_check_passes_the_right_number_only() {
+    let w = world().await;
+    let api = w.app.client();
+    let scheme = w.web_scheme().await;
+    for (number, result) in [("13800000031", "PASS"), ("13800000099", "REJECT")] {
+        let tokens = w.auth_tokens(&scheme, "0").await;
+        let (status, body) = w.confirm(&tokens, "0000", SITE).await;
+        assert_eq!(status, 200, "{body}");
+        let sp = body["SpToken"].as_str().unwrap();
+        let r = call(
+            &api,
+            "VerifyPhoneWithToken",
+            &[("PhoneNumber", number), ("SpToken", sp)],
+        )
+        .await;
+        assert_eq!(r["GateVerify"]["VerifyResult"], result, "{r}");
+    }
+    // A check spToken is not good for one-click.
+    let tokens = w.auth_tokens(&scheme, "0").await;
+    let (_, body) = w.confirm(&tokens, "0000", SITE).await;
+    let r = call(
+        &api,
+        "GetPhoneWithToken",
+        &[("SpToken", body["SpToken"].as_str().unwrap())],
+    )
+    .await;
+    assert_eq!(r["Code"], "isv.TOKEN_UNAUTHORIZED_USED", "{r}");
+}
