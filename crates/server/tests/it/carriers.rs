@@ -21,6 +21,14 @@ address = "127.0.0.31"
 number = "13800000031"
 carrier = "cm"
 [[subscriber]]
+address = "127.0.0.32"
+number = "13000000032"
+carrier = "cu"
+[[subscriber]]
+address = "127.0.0.33"
+number = "18900000033"
+carrier = "ct"
+[[subscriber]]
 address = "127.0.0.34"
 number = "+447700900034"
 carrier = "camara"
@@ -28,6 +36,14 @@ carrier = "camara"
 carrier = "cm"
 app_id = "300011"
 app_key = "cm-key"
+[[app]]
+carrier = "cu"
+app_id = "cu-app"
+app_key = "cu-key"
+[[app]]
+carrier = "ct"
+app_id = "ct-app"
+app_key = "ct-key"
 [[camara_client]]
 client_id = "numgate"
 client_secret = "camara-secret"
@@ -46,6 +62,11 @@ struct World {
 }
 
 async fn world() -> World {
+    world_with(|_| {}).await
+}
+
+/// The world, with its `[carriers]` changed by `tweak`.
+async fn world_with(tweak: impl FnOnce(&mut CarriersConfig) + Send + 'static) -> World {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sim = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -65,8 +86,16 @@ async fn world() -> World {
                 app_id: "300011".into(),
                 app_key: "cm-key".into(),
             }),
-            cu: None,
-            ct: None,
+            cu: Some(TokenCarrierConfig {
+                url: url.clone(),
+                app_id: "cu-app".into(),
+                app_key: "cu-key".into(),
+            }),
+            ct: Some(TokenCarrierConfig {
+                url: url.clone(),
+                app_id: "ct-app".into(),
+                app_key: "ct-key".into(),
+            }),
             camara: Some(CamaraConfig {
                 url: format!("{url}/camara"),
                 client_id: "numgate".into(),
@@ -75,6 +104,7 @@ async fn world() -> World {
                 hashed: true,
             }),
         };
+        tweak(&mut c.carriers);
     })
     .await;
     let api = app.client();
@@ -284,11 +314,17 @@ async fn tokens_are_bound_to_their_scheme_app_and_tenant() {
         .await;
     assert_eq!((status, body["code"].as_str()), (403, Some("AppMismatch")));
     let (status, body) = w
-        .mint_with(&w.app_key.clone(), PACKAGE, "cu", &carrier_token, "login")
+        .mint_with(
+            &w.app_key.clone(),
+            PACKAGE,
+            "nosuch",
+            &carrier_token,
+            "login",
+        )
         .await;
     assert_eq!(
         (status, body["code"].as_str()),
-        (400, Some("CarrierUnavailable"))
+        (400, Some("InvalidRequest"))
     );
 
     // Another tenant's backend cannot use this tenant's token.
@@ -601,4 +637,99 @@ async fn h5_number_check_passes_the_right_number_only() {
     )
     .await;
     assert_eq!(r["Code"], "isv.TOKEN_UNAUTHORIZED_USED", "{r}");
+}
+
+impl World {
+    /// The device on `bearer` gets a token of carrier `c` for `purpose`.
+    async fn carrier_token(&self, c: &str, bearer: &str, app_id: &str, purpose: &str) -> String {
+        let r: Value = device(bearer)
+            .post(format!("{}/{c}/token", self.sim))
+            .json(&json!({"app_id": app_id, "purpose": purpose}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["data"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{r}"))
+            .to_owned()
+    }
+}
+
+#[tokio::test]
+async fn a_carrier_left_out_of_the_configuration_is_not_offered() {
+    let w = world_with(|c| c.ct = None).await;
+    let (status, body) = w
+        .mint_with(&w.app_key.clone(), PACKAGE, "ct", "nm-token", "login")
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("CarrierUnavailable")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_official_sdk_gets_the_number_of_unicom_and_telecom_sims() {
+    let Some(python) = crate::sdk::python() else {
+        return;
+    };
+    let w = world().await;
+    for (c, bearer, app_id, number) in [
+        ("cu", "127.0.0.32", "cu-app", "13000000032"),
+        ("ct", "127.0.0.33", "ct-app", "18900000033"),
+    ] {
+        let login = w
+            .mint(
+                c,
+                &w.carrier_token(c, bearer, app_id, "login").await,
+                "login",
+            )
+            .await;
+        let check = w
+            .mint(
+                c,
+                &w.carrier_token(c, bearer, app_id, "verify").await,
+                "verify",
+            )
+            .await;
+        let other = w
+            .mint(
+                c,
+                &w.carrier_token(c, bearer, app_id, "verify").await,
+                "verify",
+            )
+            .await;
+        let wrong = if c == "cu" {
+            "13000000099"
+        } else {
+            "18900000099"
+        };
+        let r = crate::sdk::Sdk::new(&python, &w.app, "v3")
+            .run(&[
+                format!("get-mobile:{login}"),
+                format!("get-mobile:{login}"),
+                format!("verify-mobile:{check}:{number}"),
+                format!("verify-mobile:{other}:{wrong}"),
+            ])
+            .await;
+        assert_eq!(
+            r[0]["body"]["get_mobile_result_dto"]["mobile"], number,
+            "{c}: {}",
+            r[0]
+        );
+        assert_eq!(r[1]["code"], "isv.TOKEN_INVALID", "{c}: {}", r[1]);
+        assert_eq!(
+            r[2]["body"]["gate_verify_result_dto"]["verify_result"], "PASS",
+            "{c}: {}",
+            r[2]
+        );
+        assert_eq!(
+            r[3]["body"]["gate_verify_result_dto"]["verify_result"], "REJECT",
+            "{c}: {}",
+            r[3]
+        );
+    }
 }
