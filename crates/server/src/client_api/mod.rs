@@ -6,6 +6,14 @@ pub mod app_config;
 pub mod app_token;
 pub mod h5_confirm;
 
+/// `GET /client/v1/openapi.json`: this API as OpenAPI 3, embedded in the binary.
+pub async fn openapi() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+}
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;

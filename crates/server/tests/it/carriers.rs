@@ -733,3 +733,33 @@ async fn the_official_sdk_gets_the_number_of_unicom_and_telecom_sims() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_client_api_is_documented_as_openapi_3_at_a_stable_path() {
+    let w = world().await;
+    let doc: Value = reqwest::get(format!("{}/client/v1/openapi.json", w.app.endpoint))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    for path in [
+        "/client/v1/app/config",
+        "/client/v1/app/token",
+        "/client/v1/h5/confirm",
+    ] {
+        assert!(
+            doc["paths"][path]["post"].is_object(),
+            "{path} is documented"
+        );
+        // …and served: an empty body is refused as a bad request, not 404.
+        let r = reqwest::Client::new()
+            .post(format!("{}{path}", w.app.endpoint))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{path}");
+    }
+}
