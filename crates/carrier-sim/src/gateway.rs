@@ -66,6 +66,23 @@ pub(crate) struct Profile {
 /// How far `X-Timestamp` may be from the carrier's clock.
 const MAX_SKEW: TimeDelta = TimeDelta::minutes(5);
 
+/// The device endpoints answer any origin: an H5 page calls them from the
+/// browser, on the phone's bearer, as real carriers' H5 gateways allow.
+const CORS: [(&str, &str); 1] = [("access-control-allow-origin", "*")];
+
+/// The CORS preflight of a page's call to a device endpoint.
+async fn preflight() -> impl axum::response::IntoResponse {
+    (
+        axum::http::StatusCode::NO_CONTENT,
+        [
+            ("access-control-allow-origin", "*"),
+            ("access-control-allow-methods", "POST"),
+            ("access-control-allow-headers", "content-type"),
+            ("access-control-max-age", "600"),
+        ],
+    )
+}
+
 /// The routes of one carrier, relative to its prefix (`/prefetch`, `/token`, `/exchange`, `/verify`).
 pub(crate) fn routes(profile: &'static Profile) -> Router<Arc<SimState>> {
     Router::new()
@@ -75,9 +92,13 @@ pub(crate) fn routes(profile: &'static Profile) -> Router<Arc<SimState>> {
                 move |State(state): State<Arc<SimState>>,
                       ConnectInfo(peer): ConnectInfo<SocketAddr>,
                       body: Bytes| async move {
-                    Json((profile.envelope)(prefetch(profile, &state, peer, &body)))
+                    (
+                        CORS,
+                        Json((profile.envelope)(prefetch(profile, &state, peer, &body))),
+                    )
                 },
-            ),
+            )
+            .options(preflight),
         )
         .route(
             "/token",
@@ -85,9 +106,13 @@ pub(crate) fn routes(profile: &'static Profile) -> Router<Arc<SimState>> {
                 move |State(state): State<Arc<SimState>>,
                       ConnectInfo(peer): ConnectInfo<SocketAddr>,
                       body: Bytes| async move {
-                    Json((profile.envelope)(token(profile, &state, peer, &body)))
+                    (
+                        CORS,
+                        Json((profile.envelope)(token(profile, &state, peer, &body))),
+                    )
                 },
-            ),
+            )
+            .options(preflight),
         )
         .route(
             "/exchange",

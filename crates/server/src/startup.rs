@@ -132,6 +132,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(crate::metrics::render))
+        .route("/client/v1/h5/sdk.js", get(crate::client_api::h5_sdk))
+        .route("/client/v1/h5/demo.html", get(crate::client_api::h5_demo))
         .route("/client/v1/openapi.json", get(crate::client_api::openapi))
         .route(
             "/client/v1/h5/confirm",

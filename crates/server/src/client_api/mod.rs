@@ -6,6 +6,25 @@ pub mod app_config;
 pub mod app_token;
 pub mod h5_confirm;
 
+/// `GET /client/v1/h5/sdk.js`: the H5 JavaScript SDK, embedded in the binary.
+pub async fn h5_sdk() -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/javascript; charset=utf-8",
+        )],
+        include_str!("../../../../web/h5-sdk.js"),
+    )
+}
+
+/// `GET /client/v1/h5/demo.html`: a page that uses the SDK (tokens in the fragment).
+pub async fn h5_demo() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        include_str!("../../../../web/h5-demo.html"),
+    )
+}
+
 /// `GET /client/v1/openapi.json`: this API as OpenAPI 3, embedded in the binary.
 pub async fn openapi() -> impl IntoResponse {
     (
