@@ -211,6 +211,93 @@ impl Device {
         Err(DeviceError::NoCarrier(refusals.join("; ")))
     }
 
+    /// The H5 flow from this phone: the page's session tokens (GetAuthToken),
+    /// the middle digits the user typed; the spToken, and the masked number.
+    pub async fn h5_confirm(
+        numgate: &str,
+        bearer: IpAddr,
+        access_token: &str,
+        jwt_token: &str,
+        digits: &str,
+    ) -> Result<(String, String), DeviceError> {
+        let http = reqwest::Client::builder()
+            .local_address(Some(bearer))
+            .timeout(std::time::Duration::from_secs(10))
+            .build()?;
+        let numgate = numgate.trim_end_matches('/');
+        let session = json!({"access_token": access_token, "jwt_token": jwt_token});
+        let refusal = |v: &Value| DeviceError::Numgate {
+            code: v["code"].as_str().unwrap_or_default().to_owned(),
+            message: format!(
+                "{}{}",
+                v["message"].as_str().unwrap_or_default(),
+                v["TriesLeft"]
+                    .as_u64()
+                    .map(|n| format!(" ({n} tries left)"))
+                    .unwrap_or_default()
+            ),
+        };
+        let resp = http
+            .post(format!("{numgate}/client/v1/h5/config"))
+            .json(&session)
+            .send()
+            .await?;
+        let ok = resp.status().is_success();
+        let config: Value = resp.json().await?;
+        if !ok {
+            return Err(refusal(&config));
+        }
+        let mut refusals = Vec::new();
+        for c in config["Carriers"].as_array().into_iter().flatten() {
+            let (Some(carrier), Some(gateway), Some(app_id)) = (
+                c["Carrier"].as_str(),
+                c["Gateway"].as_str(),
+                c["AppId"].as_str(),
+            ) else {
+                continue;
+            };
+            let gw = |ep: &str| format!("{}/{carrier}/{ep}", gateway.trim_end_matches('/'));
+            let pre: Value = http
+                .post(gw("prefetch"))
+                .json(&json!({"app_id": app_id}))
+                .send()
+                .await?
+                .json()
+                .await?;
+            let Some(masked) = pre["data"]["masked_number"].as_str() else {
+                refusals.push(format!("{carrier}: {pre}"));
+                continue;
+            };
+            let tok: Value = http
+                .post(gw("token"))
+                .json(&json!({"app_id": app_id, "purpose": "login"}))
+                .send()
+                .await?
+                .json()
+                .await?;
+            let carrier_token = tok["data"]["token"]
+                .as_str()
+                .ok_or_else(|| DeviceError::Carrier(format!("{carrier}: {tok}")))?;
+            let mut body = session.clone();
+            body["carrier"] = json!(carrier);
+            body["carrier_token"] = json!(carrier_token);
+            body["digits"] = json!(digits);
+            let resp = http
+                .post(format!("{numgate}/client/v1/h5/confirm"))
+                .json(&body)
+                .send()
+                .await?;
+            let ok = resp.status().is_success();
+            let v: Value = resp.json().await?;
+            if !ok {
+                return Err(refusal(&v));
+            }
+            let sp = v["SpToken"].as_str().ok_or_else(|| refusal(&v))?.to_owned();
+            return Ok((sp, masked.to_owned()));
+        }
+        Err(DeviceError::NoCarrier(refusals.join("; ")))
+    }
+
     async fn wrap(
         &self,
         carrier: &str,

@@ -136,6 +136,11 @@ pub fn router(state: AppState) -> Router {
         .route("/client/v1/h5/demo.html", get(crate::client_api::h5_demo))
         .route("/client/v1/openapi.json", get(crate::client_api::openapi))
         .route(
+            "/client/v1/h5/config",
+            axum::routing::post(crate::client_api::h5_confirm::config)
+                .options(crate::client_api::h5_confirm::preflight),
+        )
+        .route(
             "/client/v1/h5/confirm",
             axum::routing::post(crate::client_api::h5_confirm::handler)
                 .options(crate::client_api::h5_confirm::preflight),

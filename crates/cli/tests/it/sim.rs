@@ -120,3 +120,90 @@ async fn a_phone_with_mobile_data_off_gets_a_clear_error_and_no_token() {
     );
     assert!(!on.stdout.is_empty());
 }
+
+#[tokio::test]
+async fn numgate_device_plays_the_h5_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = crate::proc::Server::start_with(
+        &[
+            "--dev",
+            "--dev-carriers",
+            "127.0.0.1:0",
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    let (id, secret) = crate::proc::create_key(dir.path());
+    let api = numgate_client::OpenApi::new(&server.endpoint, &id, &secret);
+    let site = "https://shop.acme.example";
+    let req = numgate_client::CreateVerifyScheme::web("h5", "Acme", &format!("{site}/login"), site);
+    let code = api
+        .create_verify_scheme(&req)
+        .await
+        .unwrap()
+        .body
+        .gate_verify_scheme_dto
+        .unwrap()
+        .scheme_code;
+    let p = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    let params = [
+        p("Url", &format!("{site}/login")),
+        p("Origin", site),
+        p("SceneCode", &code),
+        p("BizType", "1"),
+    ]
+    .into();
+    let (_, body) = api.call_raw("GetAuthToken", &params).await.unwrap();
+    let t: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let (access, jwt) = (
+        t["TokenInfo"]["AccessToken"].as_str().unwrap(),
+        t["TokenInfo"]["JwtToken"].as_str().unwrap(),
+    );
+    let device = |digits: &str| {
+        Command::new(BIN)
+            .args([
+                "device",
+                "h5-login",
+                "--bind",
+                "127.0.0.11",
+                "--endpoint",
+                &server.endpoint,
+            ])
+            .args([
+                "--access-token",
+                access,
+                "--jwt-token",
+                jwt,
+                "--digits",
+                digits,
+            ])
+            .output()
+            .unwrap()
+    };
+    // 13800000011: the middle four digits are 0000.
+    let wrong = device("1234");
+    let right = device("0000");
+    let sp = String::from_utf8(right.stdout.clone())
+        .unwrap()
+        .trim()
+        .to_owned();
+    let (_, body) = api
+        .call_raw("GetPhoneWithToken", &[p("SpToken", &sp)].into())
+        .await
+        .unwrap();
+    server.terminate();
+    assert!(!wrong.status.success());
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        err.contains("WrongDigits") && err.contains("2 tries left"),
+        "{err}"
+    );
+    assert!(
+        right.status.success(),
+        "{}",
+        String::from_utf8_lossy(&right.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(r["Data"]["Mobile"], "13800000011", "{r}");
+}

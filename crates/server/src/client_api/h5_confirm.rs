@@ -172,3 +172,53 @@ pub async fn preflight(headers: HeaderMap) -> Response {
     }
     resp
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigRequest {
+    access_token: String,
+    jwt_token: String,
+}
+
+/// `POST /client/v1/h5/config` `{access_token, jwt_token}`: the carriers an H5
+/// session may use, with numgate's app id at each (what the SDK needs to ask
+/// the carrier for the masked number and a token).
+pub async fn config(State(state): State<AppState>, body: Bytes) -> Response {
+    if body.len() > MAX_BODY {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "the request body is too large",
+            None,
+        );
+    }
+    let Ok(req) = serde_json::from_slice::<ConfigRequest>(&body) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "the request body is not valid",
+            None,
+        );
+    };
+    let Some(session) = h5::open_session(&state, &req.access_token, &req.jwt_token) else {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "SessionInvalid",
+            "the session tokens are invalid or expired",
+            None,
+        );
+    };
+    let c = &state.config.carriers;
+    let carriers: Vec<serde_json::Value> = [("cm", &c.cm), ("cu", &c.cu), ("ct", &c.ct)]
+        .into_iter()
+        .filter_map(|(name, t)| {
+            t.as_ref()
+                .map(|t| json!({"Carrier": name, "Gateway": t.url, "AppId": t.app_id}))
+        })
+        .collect();
+    answer(
+        StatusCode::OK,
+        json!({ "Carriers": carriers }),
+        Some(session.origin.as_str()),
+    )
+}
