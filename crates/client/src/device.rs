@@ -149,40 +149,14 @@ impl Device {
         let config = self.numgate("/client/v1/app/config", json!({})).await?;
         let mut refusals = Vec::new();
         for c in config["Carriers"].as_array().into_iter().flatten() {
-            let (Some(carrier), Some(gateway), Some(app_id)) = (
-                c["Carrier"].as_str(),
-                c["Gateway"].as_str(),
-                c["AppId"].as_str(),
-            ) else {
-                continue;
-            };
-            let gw = |ep: &str| format!("{}/{carrier}/{ep}", gateway.trim_end_matches('/'));
-            let pre: Value = self
-                .http
-                .post(gw("prefetch"))
-                .json(&json!({"app_id": app_id}))
-                .send()
-                .await?
-                .json()
-                .await?;
-            let Some(masked) = pre["data"]["masked_number"].as_str() else {
-                refusals.push(format!("{carrier}: {pre}"));
-                continue;
-            };
-            let tok: Value = self
-                .http
-                .post(gw("token"))
-                .json(&json!({"app_id": app_id, "purpose": purpose.as_str()}))
-                .send()
-                .await?
-                .json()
-                .await?;
-            let carrier_token = tok["data"]["token"]
-                .as_str()
-                .ok_or_else(|| DeviceError::Carrier(format!("{carrier}: {tok}")))?;
-            return self
-                .wrap(carrier, carrier_token, purpose, Some(masked.to_owned()))
-                .await;
+            match ask_carrier(&self.http, c, purpose).await? {
+                Ok(got) => {
+                    return self
+                        .wrap(&got.carrier, &got.token, purpose, Some(got.masked))
+                        .await
+                }
+                Err(refusal) => refusals.push(refusal),
+            }
         }
         if let Some(camara) = config.get("Camara") {
             let key = match purpose {
@@ -249,38 +223,16 @@ impl Device {
         }
         let mut refusals = Vec::new();
         for c in config["Carriers"].as_array().into_iter().flatten() {
-            let (Some(carrier), Some(gateway), Some(app_id)) = (
-                c["Carrier"].as_str(),
-                c["Gateway"].as_str(),
-                c["AppId"].as_str(),
-            ) else {
-                continue;
+            let got = match ask_carrier(&http, c, Purpose::Login).await? {
+                Ok(got) => got,
+                Err(refusal) => {
+                    refusals.push(refusal);
+                    continue;
+                }
             };
-            let gw = |ep: &str| format!("{}/{carrier}/{ep}", gateway.trim_end_matches('/'));
-            let pre: Value = http
-                .post(gw("prefetch"))
-                .json(&json!({"app_id": app_id}))
-                .send()
-                .await?
-                .json()
-                .await?;
-            let Some(masked) = pre["data"]["masked_number"].as_str() else {
-                refusals.push(format!("{carrier}: {pre}"));
-                continue;
-            };
-            let tok: Value = http
-                .post(gw("token"))
-                .json(&json!({"app_id": app_id, "purpose": "login"}))
-                .send()
-                .await?
-                .json()
-                .await?;
-            let carrier_token = tok["data"]["token"]
-                .as_str()
-                .ok_or_else(|| DeviceError::Carrier(format!("{carrier}: {tok}")))?;
             let mut body = session.clone();
-            body["carrier"] = json!(carrier);
-            body["carrier_token"] = json!(carrier_token);
+            body["carrier"] = json!(got.carrier);
+            body["carrier_token"] = json!(got.token);
             body["digits"] = json!(digits);
             let resp = http
                 .post(format!("{numgate}/client/v1/h5/confirm"))
@@ -293,7 +245,7 @@ impl Device {
                 return Err(refusal(&v));
             }
             let sp = v["SpToken"].as_str().ok_or_else(|| refusal(&v))?.to_owned();
-            return Ok((sp, masked.to_owned()));
+            return Ok((sp, got.masked));
         }
         Err(DeviceError::NoCarrier(refusals.join("; ")))
     }
@@ -324,4 +276,54 @@ impl Device {
             access_token,
         })
     }
+}
+
+/// What one carrier gave this SIM over its bearer.
+struct CarrierAnswer {
+    carrier: String,
+    masked: String,
+    token: String,
+}
+
+/// Asks one offered carrier (`{Carrier, Gateway, AppId}`) for the masked number
+/// and a token for `purpose`; `Err(text)` with the carrier's refusal when it does
+/// not serve this SIM (another network's SIM, mobile data off, suspended line).
+async fn ask_carrier(
+    http: &reqwest::Client,
+    offered: &Value,
+    purpose: Purpose,
+) -> Result<Result<CarrierAnswer, String>, DeviceError> {
+    let (Some(carrier), Some(gateway), Some(app_id)) = (
+        offered["Carrier"].as_str(),
+        offered["Gateway"].as_str(),
+        offered["AppId"].as_str(),
+    ) else {
+        return Ok(Err(format!("malformed offer {offered}")));
+    };
+    let gw = |ep: &str| format!("{}/{carrier}/{ep}", gateway.trim_end_matches('/'));
+    let pre: Value = http
+        .post(gw("prefetch"))
+        .json(&json!({"app_id": app_id}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let Some(masked) = pre["data"]["masked_number"].as_str() else {
+        return Ok(Err(format!("{carrier}: {pre}")));
+    };
+    let tok: Value = http
+        .post(gw("token"))
+        .json(&json!({"app_id": app_id, "purpose": purpose.as_str()}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = tok["data"]["token"]
+        .as_str()
+        .ok_or_else(|| DeviceError::Carrier(format!("{carrier}: {tok}")))?;
+    Ok(Ok(CarrierAnswer {
+        carrier: carrier.to_owned(),
+        masked: masked.to_owned(),
+        token: token.to_owned(),
+    }))
 }

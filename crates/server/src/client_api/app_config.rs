@@ -42,14 +42,7 @@ pub async fn handler(
         req.timestamp,
     )
     .await?;
-    let c = &state.config.carriers;
-    let carriers: Vec<Value> = [("cm", &c.cm), ("cu", &c.cu), ("ct", &c.ct)]
-        .into_iter()
-        .filter_map(|(name, t)| {
-            t.as_ref()
-                .map(|t| json!({"Carrier": name, "Gateway": t.url, "AppId": t.app_id}))
-        })
-        .collect();
+    let carriers = super::offered_carriers(&state);
     let mut answer = json!({ "Carriers": carriers });
     if let Some(camara) = state.carriers.camara() {
         // The state is the scheme: the redirect brings the device back with its code.

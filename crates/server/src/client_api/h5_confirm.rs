@@ -208,14 +208,7 @@ pub async fn config(State(state): State<AppState>, body: Bytes) -> Response {
             None,
         );
     };
-    let c = &state.config.carriers;
-    let carriers: Vec<serde_json::Value> = [("cm", &c.cm), ("cu", &c.cu), ("ct", &c.ct)]
-        .into_iter()
-        .filter_map(|(name, t)| {
-            t.as_ref()
-                .map(|t| json!({"Carrier": name, "Gateway": t.url, "AppId": t.app_id}))
-        })
-        .collect();
+    let carriers = super::offered_carriers(&state);
     answer(
         StatusCode::OK,
         json!({ "Carriers": carriers }),

@@ -138,3 +138,15 @@ pub const BAD_REQUEST: ClientError = ClientError::new(
     "InvalidRequest",
     "the request body is not valid",
 );
+
+/// The carriers devices may ask, with numgate's app id at each gateway.
+pub fn offered_carriers(state: &crate::state::AppState) -> Vec<serde_json::Value> {
+    let c = &state.config.carriers;
+    [("cm", &c.cm), ("cu", &c.cu), ("ct", &c.ct)]
+        .into_iter()
+        .filter_map(|(name, t)| {
+            t.as_ref()
+                .map(|t| serde_json::json!({"Carrier": name, "Gateway": t.url, "AppId": t.app_id}))
+        })
+        .collect()
+}
