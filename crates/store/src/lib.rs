@@ -19,6 +19,7 @@
 pub mod location;
 pub mod model;
 pub mod postgres;
+mod purge;
 mod schema;
 mod seed;
 pub mod sqlite;

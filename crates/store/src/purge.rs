@@ -1,0 +1,89 @@
+//! What the background purge deletes, for every backend: one list, so that a
+//! table added to one backend's purge cannot be forgotten in the other's.
+
+use numgate_domain::clock::Millis;
+
+use crate::PurgeCounts;
+
+/// A code is kept a day past its expiry (any state), for support questions.
+const CODE_GRACE_MS: Millis = 24 * 3_600_000;
+
+/// Which counter of [`PurgeCounts`] a rule adds to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Counter {
+    Nonces,
+    Tokens,
+    Codes,
+    Messages,
+    Records,
+    Outbox,
+}
+
+/// One table's rule: rows matching `dead` go; `dead` has at most one parameter,
+/// written `{}` here and replaced by the backend's placeholder, bound to `at`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rule {
+    pub counter: Counter,
+    pub table: &'static str,
+    pub dead: &'static str,
+    pub at: Option<Millis>,
+}
+
+/// The rules of one purge at `now`; send records and outbox entries go once
+/// older than `records_before`.
+pub(crate) fn rules(now: Millis, records_before: Millis) -> [Rule; 6] {
+    let rule = |counter, table, dead, at| Rule {
+        counter,
+        table,
+        dead,
+        at,
+    };
+    [
+        rule(Counter::Nonces, "nonces", "keep_until < {}", Some(now)),
+        rule(
+            Counter::Tokens,
+            "consumed_tokens",
+            "keep_until < {}",
+            Some(now),
+        ),
+        rule(
+            Counter::Codes,
+            "codes",
+            "expires_at < {}",
+            Some(now.saturating_sub(CODE_GRACE_MS)),
+        ),
+        // Settled messages are only kept for the dispatcher; their record lives on.
+        rule(
+            Counter::Messages,
+            "sms_queue",
+            "state IN ('done', 'failed')",
+            None,
+        ),
+        rule(
+            Counter::Records,
+            "send_records",
+            "sent_at < {}",
+            Some(records_before),
+        ),
+        rule(
+            Counter::Outbox,
+            "outbox",
+            "created_at < {}",
+            Some(records_before),
+        ),
+    ]
+}
+
+impl PurgeCounts {
+    pub(crate) fn add(&mut self, counter: Counter, n: u64) {
+        let field = match counter {
+            Counter::Nonces => &mut self.nonces,
+            Counter::Tokens => &mut self.tokens,
+            Counter::Codes => &mut self.codes,
+            Counter::Messages => &mut self.messages,
+            Counter::Records => &mut self.records,
+            Counter::Outbox => &mut self.outbox,
+        };
+        *field += n;
+    }
+}
