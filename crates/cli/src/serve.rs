@@ -88,13 +88,14 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", cfg.listen))?;
     let data_dir = cfg.data_dir.clone();
     let app = Application::build(cfg, listener, Arc::new(SystemClock)).await?;
+    let shutdown = shutdown_signal();
     tracing::info!(
         listen = %app.local_addr()?,
         data_dir = %data_dir.display(),
         "numgate is serving the Open API at http://{}/",
         app.local_addr()?
     );
-    app.run(shutdown_signal()).await?;
+    app.run(shutdown).await?;
     tracing::info!("numgate stopped");
     Ok(())
 }

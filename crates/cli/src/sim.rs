@@ -25,10 +25,11 @@ pub async fn run(global: &Global, args: SimArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
+    let shutdown = shutdown_signal();
     eprintln!(
         "numgate carrier-sim is serving the simulated carriers at http://{}/",
         listener.local_addr()?
     );
-    numgate_carrier_sim::run(config, listener, shutdown_signal()).await?;
+    numgate_carrier_sim::run(config, listener, shutdown).await?;
     Ok(())
 }
