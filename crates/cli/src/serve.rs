@@ -50,6 +50,7 @@ async fn start_dev_carriers(
                 url: url.clone(),
                 app_id: a.app_id.clone(),
                 app_key: a.app_key.clone(),
+                accounts: Vec::new(),
             })
     };
     cfg.carriers.cm = app(Carrier::Cm);

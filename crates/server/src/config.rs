@@ -57,8 +57,35 @@ pub struct CarriersConfig {
 pub struct TokenCarrierConfig {
     /// The gateway, without the carrier's path prefix (`http://host:port`).
     pub url: String,
+    /// numgate's own app at this carrier: used for schemes that name no API code.
     pub app_id: String,
     pub app_key: String,
+    /// Tenants' own contracts with this carrier (`[[carriers.cm.accounts]]`): a
+    /// scheme whose `CmApiCode` (`CuApiCode`, `CtApiCode`) names one uses its app.
+    #[serde(default)]
+    pub accounts: Vec<CarrierAccountConfig>,
+}
+
+/// A tenant's own app at a carrier, chosen by its API code.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CarrierAccountConfig {
+    /// The name of the tenant that may use it (`numgate keys list` shows names).
+    pub tenant: String,
+    /// The `CmApiCode` / `CuApiCode` / `CtApiCode` that names it; unique per carrier.
+    pub api_code: i64,
+    pub app_id: String,
+    pub app_key: String,
+}
+
+impl std::fmt::Debug for CarrierAccountConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CarrierAccountConfig")
+            .field("tenant", &self.tenant)
+            .field("api_code", &self.api_code)
+            .field("app_id", &self.app_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for TokenCarrierConfig {
@@ -66,6 +93,7 @@ impl std::fmt::Debug for TokenCarrierConfig {
         f.debug_struct("TokenCarrierConfig")
             .field("url", &self.url)
             .field("app_id", &self.app_id)
+            .field("accounts", &self.accounts)
             .finish_non_exhaustive()
     }
 }
@@ -227,6 +255,7 @@ impl Config {
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |s: &str| Err(ConfigError::Invalid(s.to_owned()));
+        let bad_owned = |s: String| Err(ConfigError::Invalid(s));
         if self.is_shared_store() && self.master_key.is_none() && self.master_key_file.is_none() {
             return bad(
                 "with a PostgreSQL database every node needs the same master key: \
@@ -271,6 +300,34 @@ impl Config {
         for url in urls {
             if !url.starts_with("http://") && !url.starts_with("https://") {
                 return bad("carriers: every url must start with http:// or https://");
+            }
+        }
+        for (name, c) in [
+            ("cm", &self.carriers.cm),
+            ("cu", &self.carriers.cu),
+            ("ct", &self.carriers.ct),
+        ] {
+            let Some(c) = c else { continue };
+            let mut codes = std::collections::HashSet::new();
+            for a in &c.accounts {
+                if a.api_code < 0 {
+                    return bad_owned(format!(
+                        "carriers.{name}.accounts: api_code must not be negative"
+                    ));
+                }
+                if !codes.insert(a.api_code) {
+                    return bad_owned(format!(
+                        "carriers.{name}.accounts: api_code {} is given twice",
+                        a.api_code
+                    ));
+                }
+                if a.tenant.trim().is_empty() || a.app_id.trim().is_empty() || a.app_key.is_empty()
+                {
+                    return bad_owned(format!(
+                        "carriers.{name}.accounts: api_code {} needs a tenant, an app_id and an app_key",
+                        a.api_code
+                    ));
+                }
             }
         }
         if self

@@ -119,6 +119,7 @@ async fn the_h5_demo_page_verifies_the_number_in_a_real_browser() {
                 url,
                 app_id: "300011".into(),
                 app_key: "cm-key".into(),
+                accounts: Vec::new(),
             }),
             ..CarriersConfig::default()
         };

@@ -85,16 +85,19 @@ async fn world_with(tweak: impl FnOnce(&mut CarriersConfig) + Send + 'static) ->
                 url: url.clone(),
                 app_id: "300011".into(),
                 app_key: "cm-key".into(),
+                accounts: Vec::new(),
             }),
             cu: Some(TokenCarrierConfig {
                 url: url.clone(),
                 app_id: "cu-app".into(),
                 app_key: "cu-key".into(),
+                accounts: Vec::new(),
             }),
             ct: Some(TokenCarrierConfig {
                 url: url.clone(),
                 app_id: "ct-app".into(),
                 app_key: "ct-key".into(),
+                accounts: Vec::new(),
             }),
             camara: Some(CamaraConfig {
                 url: format!("{url}/camara"),
