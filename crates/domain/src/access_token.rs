@@ -23,6 +23,32 @@ pub enum TokenCarrier {
     Camara,
 }
 
+/// Which of its own carrier contracts a tenant uses (`CmApiCode`, `CuApiCode`,
+/// `CtApiCode`): none means numgate's own app at that carrier.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CarrierAccounts {
+    /// The tenant whose contracts these are: an API code is only good for it.
+    pub tenant: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cm: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cu: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ct: Option<i64>,
+}
+
+impl CarrierAccounts {
+    /// The API code for `carrier`, if the tenant names one.
+    pub fn api_code(&self, carrier: TokenCarrier) -> Option<i64> {
+        match carrier {
+            TokenCarrier::Cm => self.cm,
+            TokenCarrier::Cu => self.cu,
+            TokenCarrier::Ct => self.ct,
+            TokenCarrier::Camara => None,
+        }
+    }
+}
+
 /// What the token may be used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -106,6 +132,9 @@ pub struct H5Session {
     pub scheme: String,
     pub origin: String,
     pub purpose: Purpose,
+    /// The carrier apps the page's exchanges go through (`GetAuthToken`'s API codes).
+    #[serde(default)]
+    pub accounts: CarrierAccounts,
     pub expires_at: Millis,
 }
 

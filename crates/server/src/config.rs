@@ -379,4 +379,45 @@ mod tests {
         .unwrap();
         assert!(Config::load(Some(&f)).is_err());
     }
+
+    #[test]
+    fn tenants_carrier_accounts_are_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("n.toml");
+        let cm = "[carriers.cm]\nurl = \"http://127.0.0.1:9100\"\napp_id = \"300011\"\napp_key = \"k\"\n";
+        let account = |code: i64, tenant: &str| {
+            format!("[[carriers.cm.accounts]]\ntenant = \"{tenant}\"\napi_code = {code}\napp_id = \"a{code}\"\napp_key = \"secret-{code}\"\n")
+        };
+        std::fs::write(
+            &f,
+            format!("{cm}{}{}", account(1, "acme"), account(2, "other")),
+        )
+        .unwrap();
+        let c = Config::load(Some(&f)).unwrap();
+        let accounts = &c.carriers.cm.as_ref().unwrap().accounts;
+        assert_eq!(accounts.len(), 2);
+        assert_eq!(
+            (accounts[0].tenant.as_str(), accounts[0].api_code),
+            ("acme", 1)
+        );
+        assert!(
+            !format!("{c:?}").contains("secret-1"),
+            "keys stay out of Debug"
+        );
+        for (bad, says) in [
+            (
+                format!("{cm}{}{}", account(1, "acme"), account(1, "other")),
+                "given twice",
+            ),
+            (format!("{cm}{}", account(-3, "acme")), "negative"),
+            (format!("{cm}{}", account(4, " ")), "needs a tenant"),
+        ] {
+            std::fs::write(&f, bad).unwrap();
+            let e = Config::load(Some(&f)).unwrap_err().to_string();
+            assert!(
+                e.contains(says) && e.contains("carriers.cm.accounts"),
+                "{e}"
+            );
+        }
+    }
 }

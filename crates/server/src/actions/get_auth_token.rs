@@ -1,7 +1,7 @@
 //! `GetAuthToken`: the session tokens a web page hands the H5 JS SDK, for one
 //! of the tenant's Web schemes (`SceneCode`), bound to its Url and Origin.
 
-use numgate_domain::access_token::Purpose;
+use numgate_domain::access_token::{Purpose, TokenCarrier};
 use serde_json::json;
 
 use super::{payload, Caller, Payload};
@@ -46,7 +46,19 @@ pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payloa
     if !scheme.auth_type.split(',').any(|t| t.trim() == wanted) {
         return Err(bad("the scheme does not allow this BizType"));
     }
-    let (access, jwt) = h5::session_tokens(state, &scheme.code, &origin, purpose);
+    // The page may name its own carrier accounts; by default the scheme's.
+    let tenant = caller.tenant.name.as_str();
+    let mut accounts = schemes::carrier_accounts(tenant, &scheme);
+    for (carrier, param, slot) in [
+        (TokenCarrier::Cm, "CmApiCode", &mut accounts.cm),
+        (TokenCarrier::Cu, "CuApiCode", &mut accounts.cu),
+        (TokenCarrier::Ct, "CtApiCode", &mut accounts.ct),
+    ] {
+        if let Some(code) = schemes::api_code(state, tenant, carrier, param, p.int(param)?)? {
+            *slot = Some(code);
+        }
+    }
+    let (access, jwt) = h5::session_tokens(state, &scheme.code, &origin, purpose, &accounts);
     Ok(payload([(
         "TokenInfo",
         json!({ "AccessToken": access, "JwtToken": jwt }),

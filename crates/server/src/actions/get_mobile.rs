@@ -7,16 +7,18 @@ use super::{out_id_param, payload, Caller, Payload};
 use crate::error::ApiError;
 use crate::params::Params;
 use crate::service::carrier_tokens::{self, carrier_refusal};
+use crate::service::schemes;
 use crate::state::AppState;
 
 pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payload, ApiError> {
     let token = p.required("AccessToken")?;
     let _ = out_id_param(p)?;
-    let (token, _scheme) =
+    let (token, scheme) =
         carrier_tokens::spend(state, caller.tenant.id, token, Purpose::Login).await?;
+    let accounts = schemes::carrier_accounts(&caller.tenant.name, &scheme);
     let carrier = state
         .carriers
-        .get(token.carrier)
+        .get(token.carrier, &accounts)
         .ok_or_else(|| ApiError::Gateway(numgate_acs::AcsError::ServiceUnavailable))?;
     let mobile = carrier
         .exchange(&token.carrier_token)

@@ -10,13 +10,14 @@ use super::{out_id_param, payload, Caller, Payload};
 use crate::error::{ApiError, BizCode};
 use crate::params::Params;
 use crate::service::carrier_tokens::{self, carrier_refusal};
+use crate::service::schemes;
 use crate::state::AppState;
 
 pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payload, ApiError> {
     let code = p.required("AccessCode")?;
     let number = p.required("PhoneNumber")?.trim().to_owned();
     let _ = out_id_param(p)?;
-    let (token, _scheme) =
+    let (token, scheme) =
         carrier_tokens::spend(state, caller.tenant.id, code, Purpose::Verify).await?;
     // The number in the form the token's carrier knows: mainland national digits
     // for the token-exchange carriers (whose segment must be theirs), E.164 for CAMARA.
@@ -53,9 +54,10 @@ pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payloa
             }
         }
     };
+    let accounts = schemes::carrier_accounts(&caller.tenant.name, &scheme);
     let carrier = state
         .carriers
-        .get(token.carrier)
+        .get(token.carrier, &accounts)
         .ok_or_else(|| ApiError::Gateway(numgate_acs::AcsError::ServiceUnavailable))?;
     let result = match carrier.verify(&token.carrier_token, &number).await {
         Ok(true) => "PASS",

@@ -42,7 +42,8 @@ pub async fn handler(
         req.timestamp,
     )
     .await?;
-    let carriers = super::offered_carriers(&state);
+    let accounts = super::scheme_accounts(&state, &scheme).await?;
+    let carriers = state.carriers.offered(&accounts);
     let mut answer = json!({ "Carriers": carriers });
     if let Some(camara) = state.carriers.camara() {
         // The state is the scheme: the redirect brings the device back with its code.

@@ -63,7 +63,8 @@ pub async fn handler(
             "the scheme does not allow this kind of verification",
         ));
     }
-    if state.carriers.get(req.carrier).is_none() {
+    let accounts = super::scheme_accounts(&state, &scheme).await?;
+    if state.carriers.get(req.carrier, &accounts).is_none() {
         return Err(ClientError::new(
             StatusCode::BAD_REQUEST,
             "CarrierUnavailable",

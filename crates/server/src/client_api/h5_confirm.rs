@@ -85,7 +85,7 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap, body: By
     }
     let Some(carrier) = state
         .carriers
-        .get(req.carrier)
+        .get(req.carrier, &session.accounts)
         .filter(|_| req.carrier != TokenCarrier::Camara)
     else {
         return refuse(
@@ -208,7 +208,7 @@ pub async fn config(State(state): State<AppState>, body: Bytes) -> Response {
             None,
         );
     };
-    let carriers = super::offered_carriers(&state);
+    let carriers = state.carriers.offered(&session.accounts);
     answer(
         StatusCode::OK,
         json!({ "Carriers": carriers }),

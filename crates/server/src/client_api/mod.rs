@@ -139,14 +139,18 @@ pub const BAD_REQUEST: ClientError = ClientError::new(
     "the request body is not valid",
 );
 
-/// The carriers devices may ask, with numgate's app id at each gateway.
-pub fn offered_carriers(state: &crate::state::AppState) -> Vec<serde_json::Value> {
-    let c = &state.config.carriers;
-    [("cm", &c.cm), ("cu", &c.cu), ("ct", &c.ct)]
-        .into_iter()
-        .filter_map(|(name, t)| {
-            t.as_ref()
-                .map(|t| serde_json::json!({"Carrier": name, "Gateway": t.url, "AppId": t.app_id}))
+/// The carrier apps of a scheme's tenant (see [`crate::carriers`]).
+pub async fn scheme_accounts(
+    state: &crate::state::AppState,
+    scheme: &numgate_store::SchemeRecord,
+) -> Result<numgate_domain::access_token::CarrierAccounts, ClientError> {
+    crate::service::schemes::carrier_accounts_of(state, scheme)
+        .await
+        .map_err(|_| {
+            ClientError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "try again later",
+            )
         })
-        .collect()
 }

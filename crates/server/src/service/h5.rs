@@ -9,7 +9,9 @@
 //! its own; a right answer also spends `<session>#ok`, so one session yields
 //! one spToken.
 
-use numgate_domain::access_token::{AccessToken, H5Session, Purpose, Sealed, SpToken};
+use numgate_domain::access_token::{
+    AccessToken, CarrierAccounts, H5Session, Purpose, Sealed, SpToken,
+};
 use subtle::ConstantTimeEq;
 
 use crate::error::{ApiError, BizCode};
@@ -29,6 +31,7 @@ pub fn session_tokens(
     scheme: &str,
     origin: &str,
     purpose: Purpose,
+    accounts: &CarrierAccounts,
 ) -> (String, String) {
     let now = state.clock.now_millis();
     let id = AccessToken::new_id();
@@ -39,6 +42,7 @@ pub fn session_tokens(
             scheme: scheme.into(),
             origin: origin.into(),
             purpose,
+            accounts: accounts.clone(),
             expires_at: now + secs * 1000,
         }
         .seal(&state.secrets)

@@ -23,9 +23,10 @@
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
+use numgate_domain::access_token::{CarrierAccounts, TokenCarrier};
 use numgate_domain::names::bounded_text;
 use numgate_domain::InvalidParam;
-use numgate_store::{CreateScheme, NewScheme};
+use numgate_store::{CreateScheme, NewScheme, Tenant};
 use rand::rngs::OsRng;
 use rand::{Rng, RngCore};
 
@@ -278,12 +279,46 @@ pub fn email(s: &str) -> Result<String, InvalidParam> {
     }
 }
 
-/// A carrier's channel code (`CmApiCode`, `CtApiCode`, `CuApiCode`): not negative.
-fn api_code(param: &'static str, v: Option<i64>) -> Result<Option<i64>, ApiError> {
+/// A carrier API code (`CmApiCode`, `CuApiCode`, `CtApiCode`): one of the
+/// tenant's own accounts at that carrier in `[carriers]`. An unknown code and
+/// another tenant's get the same answer.
+pub fn api_code(
+    state: &AppState,
+    tenant: &str,
+    carrier: TokenCarrier,
+    param: &'static str,
+    v: Option<i64>,
+) -> Result<Option<i64>, ApiError> {
     match v {
         Some(v) if v < 0 => Err(bad(param, "must not be negative")),
+        Some(v) if !state.carriers.has_account(carrier, tenant, v) => Err(bad(
+            param,
+            "names no carrier account of this tenant in numgate's [carriers] configuration",
+        )),
         v => Ok(v),
     }
+}
+
+/// The carrier apps a scheme's devices and exchanges use.
+pub fn carrier_accounts(tenant: &str, scheme: &numgate_store::SchemeRecord) -> CarrierAccounts {
+    CarrierAccounts {
+        tenant: tenant.to_owned(),
+        cm: scheme.cm_api_code,
+        cu: scheme.cu_api_code,
+        ct: scheme.ct_api_code,
+    }
+}
+
+/// [`carrier_accounts`] when only the scheme is known (the Client API).
+pub async fn carrier_accounts_of(
+    state: &AppState,
+    scheme: &numgate_store::SchemeRecord,
+) -> Result<CarrierAccounts, ApiError> {
+    let tenant = state
+        .tenants
+        .get(state.store.as_ref(), scheme.tenant_id)
+        .await?;
+    Ok(carrier_accounts(&tenant.name, scheme))
 }
 
 /// A scheme code in Alibaba's shape: `FC` and 15 digits.
@@ -294,9 +329,10 @@ fn new_scheme_code() -> String {
 /// Validates the input and creates the scheme; its code.
 pub async fn create(
     state: &AppState,
-    tenant_id: i64,
+    tenant: &Tenant,
     input: &SchemeInput<'_>,
 ) -> Result<String, ApiError> {
+    let tenant_id = tenant.id;
     let name = input
         .scheme_name
         .map(str::trim)
@@ -338,9 +374,27 @@ pub async fn create(
             .transpose()
             .map_err(invalid)?,
         email: input.email.map(email).transpose().map_err(invalid)?,
-        cm_api_code: api_code("CmApiCode", input.cm_api_code)?,
-        ct_api_code: api_code("CtApiCode", input.ct_api_code)?,
-        cu_api_code: api_code("CuApiCode", input.cu_api_code)?,
+        cm_api_code: api_code(
+            state,
+            &tenant.name,
+            TokenCarrier::Cm,
+            "CmApiCode",
+            input.cm_api_code,
+        )?,
+        ct_api_code: api_code(
+            state,
+            &tenant.name,
+            TokenCarrier::Ct,
+            "CtApiCode",
+            input.ct_api_code,
+        )?,
+        cu_api_code: api_code(
+            state,
+            &tenant.name,
+            TokenCarrier::Cu,
+            "CuApiCode",
+            input.cu_api_code,
+        )?,
         sealed_secret: Vec::new(),
         created_at: state.clock.now_millis(),
     };

@@ -8,7 +8,9 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use numgate_carrier_sim::SimConfig;
 use numgate_client::{CreateVerifyScheme, OpenApi};
-use numgate_server::config::{CamaraConfig, CarriersConfig, TokenCarrierConfig};
+use numgate_server::config::{
+    CamaraConfig, CarrierAccountConfig, CarriersConfig, TokenCarrierConfig,
+};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
@@ -36,6 +38,10 @@ carrier = "camara"
 carrier = "cm"
 app_id = "300011"
 app_key = "cm-key"
+[[app]]
+carrier = "cm"
+app_id = "acme-cm"
+app_key = "acme-cm-key"
 [[app]]
 carrier = "cu"
 app_id = "cu-app"
@@ -765,4 +771,174 @@ async fn the_client_api_is_documented_as_openapi_3_at_a_stable_path() {
             .unwrap();
         assert_eq!(r.status(), 400, "{path}");
     }
+}
+
+/// `[[carriers.cm.accounts]]`: the default tenant's own China Mobile app (API
+/// code 2001) and another tenant's (2002).
+fn with_accounts(c: &mut CarriersConfig) {
+    let account = |tenant: &str, api_code, app_id: &str, app_key: &str| CarrierAccountConfig {
+        tenant: tenant.into(),
+        api_code,
+        app_id: app_id.into(),
+        app_key: app_key.into(),
+    };
+    c.cm.as_mut().unwrap().accounts = vec![
+        account("default", 2001, "acme-cm", "acme-cm-key"),
+        account("other", 2002, "other-cm", "other-cm-key"),
+    ];
+}
+
+#[tokio::test]
+async fn a_scheme_naming_its_tenants_api_code_goes_through_the_tenants_own_carrier_app() {
+    use numgate_client::device::{AppIdentity, Device, Purpose};
+    let w = world_with(with_accounts).await;
+    let api = w.app.client();
+    let req = CreateVerifyScheme {
+        auth_type: Some("1,2".into()),
+        cm_api_code: Some(2001),
+        ..CreateVerifyScheme::android(
+            "own",
+            "Acme",
+            "com.acme.own",
+            "fedcba9876543210fedcba9876543210",
+        )
+    };
+    let r = api.create_verify_scheme(&req).await.unwrap();
+    assert_eq!(r.code, "OK", "{}", r.message);
+    let own = r.body.gate_verify_scheme_dto.unwrap().scheme_code;
+    let described = api.describe_verify_scheme(&own).await.unwrap();
+    let info = described
+        .body
+        .scheme_query_result_dto
+        .unwrap()
+        .app_encrypt_info;
+    let identity = AppIdentity::from_app_encrypt_info(&info, "com.acme.own").unwrap();
+    let phone = Device::new("127.0.0.31".parse().unwrap(), &w.app.endpoint, identity).unwrap();
+
+    // The device is told to ask China Mobile with the tenant's app id…
+    let token = phone.token(Purpose::Login).await.unwrap();
+    assert_eq!(token.carrier, "cm");
+    // …and numgate exchanges the token with that app's key: the carrier only
+    // redeems a token for the app that asked for it.
+    let r = call(&api, "GetMobile", &[("AccessToken", &token.access_token)]).await;
+    assert_eq!(r["GetMobileResultDTO"]["Mobile"], "13800000031", "{r}");
+    let check = phone.token(Purpose::Verify).await.unwrap();
+    let r = call(
+        &api,
+        "VerifyMobile",
+        &[
+            ("AccessCode", &check.access_token),
+            ("PhoneNumber", "13800000031"),
+        ],
+    )
+    .await;
+    assert_eq!(r["GateVerifyResultDTO"]["VerifyResult"], "PASS", "{r}");
+
+    // A carrier token of the tenant's app wrapped for a scheme on numgate's own
+    // app is exchanged with numgate's key: the carrier refuses it.
+    let foreign: Value = device("127.0.0.31")
+        .post(format!("{}/cm/token", w.sim))
+        .json(&json!({"app_id": "acme-cm", "purpose": "login"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let t = w
+        .mint("cm", foreign["data"]["token"].as_str().unwrap(), "login")
+        .await;
+    let r = call(&api, "GetMobile", &[("AccessToken", &t)]).await;
+    assert_eq!(r["Code"], "isv.TOKEN_INVALID", "{r}");
+
+    // Another tenant's code, an unknown code and a code of another carrier are
+    // refused alike, and create nothing.
+    for (cm, cu) in [(Some(2002), None), (Some(9), None), (None, Some(2001))] {
+        let req = CreateVerifyScheme {
+            cm_api_code: cm,
+            cu_api_code: cu,
+            ..CreateVerifyScheme::android(
+                "nope",
+                "Acme",
+                "com.acme.nope",
+                "00112233445566778899aabbccddeeff",
+            )
+        };
+        let r = api.create_verify_scheme(&req).await.unwrap();
+        assert_eq!(
+            r.code, "isv.INVALID_PARAMETERS",
+            "{cm:?} {cu:?}: {}",
+            r.message
+        );
+        assert!(
+            r.message.contains(if cm.is_some() {
+                "CmApiCode"
+            } else {
+                "CuApiCode"
+            }),
+            "{}",
+            r.message
+        );
+    }
+    let r = api
+        .create_verify_scheme(&CreateVerifyScheme::android(
+            "nope",
+            "Acme",
+            "com.acme.nope",
+            "00112233445566778899aabbccddeeff",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.code, "OK",
+        "the refused attempts left no scheme behind: {}",
+        r.message
+    );
+}
+
+#[tokio::test]
+async fn get_auth_token_picks_the_tenants_api_code_for_the_h5_flow() {
+    use numgate_client::device::Device;
+    let w = world_with(with_accounts).await;
+    let api = w.app.client();
+    let scheme = w.web_scheme().await;
+    let url = format!("{SITE}/login");
+    let auth = |code: &'static str| {
+        let (api, url, scheme) = (api.clone(), url.clone(), scheme.clone());
+        async move {
+            call(
+                &api,
+                "GetAuthToken",
+                &[
+                    ("Url", url.as_str()),
+                    ("Origin", SITE),
+                    ("SceneCode", scheme.as_str()),
+                    ("BizType", "1"),
+                    ("CmApiCode", code),
+                ],
+            )
+            .await
+        }
+    };
+    for code in ["2002", "77", "-1"] {
+        let r = auth(code).await;
+        assert_eq!(r["Code"], "isv.INVALID_PARAMETERS", "{code}: {r}");
+    }
+    let r = auth("2001").await;
+    assert_eq!(r["Code"], "OK", "{r}");
+    let t = &r["TokenInfo"];
+    // The page's session asks China Mobile with the tenant's app, and the digits
+    // are checked against the number that app's exchange returns.
+    let (sp, masked) = Device::h5_confirm(
+        &w.app.endpoint,
+        "127.0.0.31".parse().unwrap(),
+        t["AccessToken"].as_str().unwrap(),
+        t["JwtToken"].as_str().unwrap(),
+        "0000",
+    )
+    .await
+    .unwrap();
+    assert_eq!(masked, "138****0031");
+    let r = call(&api, "GetPhoneWithToken", &[("SpToken", &sp)]).await;
+    assert_eq!(r["Data"]["Mobile"], "13800000031", "{r}");
 }

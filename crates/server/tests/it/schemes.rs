@@ -7,7 +7,9 @@ use numgate_domain::clock::Clock;
 use numgate_server::service::keys;
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, TestApp, SIGN};
+use numgate_server::config::{CarrierAccountConfig, TokenCarrierConfig};
+
+use crate::helpers::{spawn_app, spawn_app_with, TestApp, SIGN};
 
 const PACK_SIGN: &str = "0123456789ABCDEF0123456789abcdef";
 
@@ -66,7 +68,26 @@ fn android(name: &str, pack: &str) -> CreateVerifyScheme {
 
 #[tokio::test]
 async fn android_ios_and_web_schemes_are_created_described_and_deleted() {
-    let app = spawn_app().await;
+    // The default tenant has its own app at each carrier, API codes 1, 2, 3.
+    let app = spawn_app_with(|c| {
+        let carrier = |code: i64| {
+            Some(TokenCarrierConfig {
+                url: "http://127.0.0.1:9".into(),
+                app_id: "numgate".into(),
+                app_key: "k".into(),
+                accounts: vec![CarrierAccountConfig {
+                    tenant: "default".into(),
+                    api_code: code,
+                    app_id: format!("own-{code}"),
+                    app_key: "own-key".into(),
+                }],
+            })
+        };
+        c.carriers.cm = carrier(1);
+        c.carriers.ct = carrier(2);
+        c.carriers.cu = carrier(3);
+    })
+    .await;
     let api = app.client();
     let n = unique();
     let full = CreateVerifyScheme {
@@ -291,6 +312,8 @@ async fn each_invalid_parameter_has_its_code() {
         ),
         (with(&|r| r.email = Some("not-an-email".into())), invalid),
         (with(&|r| r.cm_api_code = Some(-1)), invalid),
+        // No carrier account has this code.
+        (with(&|r| r.cm_api_code = Some(1)), invalid),
         (with(&|r| r.scene_type = Some("x".repeat(65))), invalid),
         (
             with(&|r| r.sms_sign_name = Some("no such signature".into())),
