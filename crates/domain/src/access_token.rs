@@ -170,6 +170,84 @@ impl Sealed for SpToken {
     }
 }
 
+/// What `GetFusionAuthToken` gives the tenant's app: the right to run
+/// Fusion-Auth scenes of one scheme, from one app, until it expires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FusionAuthToken {
+    /// Always `"fusion"`: no other sealed token opens as this one.
+    pub kind: String,
+    pub id: String,
+    pub scheme: String,
+    /// The app identity the scheme registered (package name, bundle id, origin).
+    pub app: String,
+    pub expires_at: Millis,
+}
+
+impl FusionAuthToken {
+    pub const KIND: &'static str = "fusion";
+
+    /// Opens a token string that must be a FusionAuthToken.
+    pub fn open_fusion(s: &str, sealer: &SecretBox, now: Millis) -> Result<Self, TokenError> {
+        let t = Self::open(s, sealer, now)?;
+        if t.kind != Self::KIND {
+            return Err(TokenError::Invalid);
+        }
+        Ok(t)
+    }
+}
+
+impl Sealed for FusionAuthToken {
+    fn expires_at(&self) -> Millis {
+        self.expires_at
+    }
+}
+
+/// The VerifyToken a finished Fusion-Auth scene gives the app, which its backend
+/// redeems once with `VerifyWithFusionAuthToken`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FusionVerifyToken {
+    /// Always `"fusion-verify"`.
+    pub kind: String,
+    /// The store records the token's one use under this.
+    pub id: String,
+    pub scheme: String,
+    pub scene: u32,
+    /// E.164 digits without `+`, or national digits for mainland numbers.
+    pub number: String,
+    /// `PASS` or `UNKNOWN`.
+    pub result: String,
+    /// PhoneScore 0–100 when the scene scored the number.
+    pub score: Option<u8>,
+    pub expires_at: Millis,
+}
+
+impl FusionVerifyToken {
+    pub const KIND: &'static str = "fusion-verify";
+
+    pub fn open_verify(s: &str, sealer: &SecretBox, now: Millis) -> Result<Self, TokenError> {
+        let t = Self::open(s, sealer, now)?;
+        if t.kind != Self::KIND {
+            return Err(TokenError::Invalid);
+        }
+        Ok(t)
+    }
+}
+
+impl std::fmt::Debug for FusionVerifyToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FusionVerifyToken")
+            .field("scheme", &self.scheme)
+            .field("scene", &self.scene)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sealed for FusionVerifyToken {
+    fn expires_at(&self) -> Millis {
+        self.expires_at
+    }
+}
+
 impl AccessToken {
     pub fn new_id() -> String {
         let mut id = [0u8; 16];
@@ -242,5 +320,41 @@ mod tests {
     fn ids_are_random_and_debug_hides_the_carrier_token() {
         assert_ne!(AccessToken::new_id(), AccessToken::new_id());
         assert!(!format!("{:?}", token()).contains("STsid"));
+    }
+
+    #[test]
+    fn fusion_tokens_open_only_as_their_own_kind() {
+        let k = MasterKey::generate().secret_box();
+        let f = FusionAuthToken {
+            kind: FusionAuthToken::KIND.into(),
+            id: AccessToken::new_id(),
+            scheme: "FC100000000000001".into(),
+            app: "com.example.app".into(),
+            expires_at: 2_000,
+        };
+        let s = f.seal(&k);
+        assert_eq!(FusionAuthToken::open_fusion(&s, &k, 1_000), Ok(f.clone()));
+        assert!(FusionVerifyToken::open_verify(&s, &k, 1_000).is_err());
+        let v = FusionVerifyToken {
+            kind: FusionVerifyToken::KIND.into(),
+            id: AccessToken::new_id(),
+            scheme: f.scheme.clone(),
+            scene: 100001,
+            number: "13800000000".into(),
+            result: "PASS".into(),
+            score: Some(12),
+            expires_at: 2_000,
+        };
+        let vs = v.seal(&k);
+        assert_eq!(FusionVerifyToken::open_verify(&vs, &k, 1_000), Ok(v));
+        assert!(FusionAuthToken::open_fusion(&vs, &k, 1_000).is_err());
+        // A token of another kind with the same fields is still refused.
+        let mut odd = f;
+        odd.kind = "other".into();
+        assert!(FusionAuthToken::open_fusion(&odd.seal(&k), &k, 1_000).is_err());
+        assert!(
+            !format!("{:?}", FusionVerifyToken::open_verify(&vs, &k, 1_000))
+                .contains("13800000000")
+        );
     }
 }

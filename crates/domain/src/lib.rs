@@ -8,11 +8,15 @@
 //! - [`access_token`]: the sealed AccessToken of the carrier flows.
 //! - [`secrets`]: the master key, sealing of stored secrets, keyed hashes of codes.
 //! - [`names`]: small validated identifiers (scheme names, OutId, sign names).
+//! - [`fusion`]: Fusion-Auth's scenes, policy graph, risk scoring and walker.
+//! - [`captcha`]: ALTCHA proof-of-work challenges, signed, session-bound, short-lived.
 #![forbid(unsafe_code)]
 
 pub mod access_token;
+pub mod captcha;
 pub mod clock;
 pub mod code;
+pub mod fusion;
 pub mod names;
 pub mod phone;
 pub mod secrets;

@@ -2,6 +2,7 @@
 //! directory, spoken to over HTTP by the Rust client and the official Python SDK.
 
 mod browser;
+mod captcha;
 mod carriers;
 mod codes;
 mod gateway;
