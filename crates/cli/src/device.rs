@@ -68,12 +68,12 @@ pub async fn run(cmd: DeviceCmd) -> anyhow::Result<()> {
         let v = serde_json::json!({
             "Carrier": t.carrier, "MaskedNumber": t.masked_number, "AccessToken": t.access_token,
         });
-        println!("{v}");
+        outln!("{v}");
     } else {
         if let Some(m) = &t.masked_number {
             eprintln!("{} SIM, number {m}", t.carrier);
         }
-        println!("{}", t.access_token);
+        outln!("{}", t.access_token);
     }
     Ok(())
 }
@@ -89,13 +89,13 @@ async fn h5(a: H5Args) -> anyhow::Result<()> {
     )
     .await?;
     if a.json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({ "MaskedNumber": masked, "SpToken": sp })
         );
     } else {
         eprintln!("number {masked}");
-        println!("{sp}");
+        outln!("{sp}");
     }
     Ok(())
 }

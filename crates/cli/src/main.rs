@@ -1,9 +1,18 @@
 //! The `numgate` command: run the server and administer a data directory.
 #![forbid(unsafe_code)]
 
+/// `println!` for command output: a closed pipe (`numgate … | head`) ends the
+/// command quietly instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!($($arg)*))
+    };
+}
+
 mod admin;
 mod bench;
 mod device;
+mod policy;
 mod serve;
 mod sim;
 
@@ -77,6 +86,9 @@ enum Command {
     /// Bring the database's schema up to this build's (needed for PostgreSQL,
     /// whose nodes never migrate on their own).
     Migrate,
+    /// Fusion-Auth policy graphs: a scene's default, and the dry run of an attempt.
+    #[command(subcommand)]
+    Policy(policy::PolicyCmd),
     /// Signed-request load generator: req/s and latency of the Open API, also
     /// against a no-op server for the machine's ceiling.
     Bench(bench::BenchArgs),
@@ -104,6 +116,7 @@ fn main() -> std::process::ExitCode {
             Command::CarrierSim(args) => sim::run(&cli.global, args).await,
             Command::Device(cmd) => device::run(cmd).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::Policy(cmd) => policy::run(cmd),
         }
     });
     match result {
@@ -112,5 +125,19 @@ fn main() -> std::process::ExitCode {
             eprintln!("numgate: {e:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// What [`outln!`] does: one line on stdout; a reader that went away ends the
+/// process with success (it has all it wanted), any other error with failure.
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("numgate: cannot write the output: {e}");
+        std::process::exit(1);
     }
 }

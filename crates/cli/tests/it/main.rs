@@ -4,6 +4,7 @@ mod admin;
 mod bench;
 mod cluster;
 mod crash;
+mod policy;
 mod proc;
 mod readme;
 mod sim;
