@@ -1,13 +1,14 @@
 //! Administration commands that work on a data directory, also while a server
-//! runs on it: keys, SMS catalog, outbox.
+//! runs on it: keys, SMS catalog, outbox, inbound (MO) messages.
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use numgate_domain::clock::{Clock, SystemClock};
+use numgate_domain::{CountryCode, PhoneNumber};
 use numgate_server::service::keys;
 use numgate_server::{open_data_dir, DataDir, DEFAULT_TENANT};
-use numgate_store::Tenant;
+use numgate_store::{NewInbound, Tenant, DEFAULT_SERVICE_NUMBER};
 use serde_json::json;
 
 use crate::Global;
@@ -51,6 +52,74 @@ pub enum SmsCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Record an upstream (MO) message as if the SMS centre had delivered it: the
+    /// outbox channel's stand-in for a real SMSC, for the upstream-SMS step.
+    Inbound(InboundArgs),
+    /// Upstream (MO) messages received, newest first.
+    Inbox {
+        /// How many messages at most.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct InboundArgs {
+    /// The sending phone: national (13800138000), 86… or +86… (see --country).
+    #[arg(long)]
+    from: String,
+    /// The message text: 1 to 70 printable characters.
+    #[arg(long)]
+    text: String,
+    /// The service number the message was sent to.
+    #[arg(long, default_value = DEFAULT_SERVICE_NUMBER)]
+    to: String,
+    /// Country calling code of --from.
+    #[arg(long, default_value = CountryCode::MAINLAND)]
+    country: String,
+    #[arg(long)]
+    json: bool,
+}
+
+/// The most characters of an upstream text: one SMS segment of UCS-2 (any text
+/// in Chinese), so that a message is never split.
+const MAX_INBOUND_CHARS: usize = 70;
+
+/// The inbound message the arguments describe, or why they do not describe one.
+/// Error messages never quote the text.
+fn parse_inbound(args: &InboundArgs, received_at: i64) -> anyhow::Result<NewInbound> {
+    let country =
+        CountryCode::parse(&args.country).map_err(|e| anyhow!("--country: {}", e.reason))?;
+    // People write numbers with spaces and dashes; the number itself is digits.
+    let typed: String = args
+        .from
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .collect();
+    let from = PhoneNumber::parse(&country, &typed).map_err(|e| anyhow!("--from: {}", e.reason))?;
+    let to = args.to.trim();
+    if !(3..=21).contains(&to.len()) || !to.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("--to: a service number is 3 to 21 digits");
+    }
+    let text = &args.text;
+    let chars = text.chars().count();
+    if text.trim().is_empty() {
+        bail!("--text: the message must not be empty");
+    }
+    if chars > MAX_INBOUND_CHARS {
+        bail!("--text: at most {MAX_INBOUND_CHARS} characters (one SMS), got {chars}");
+    }
+    if text.chars().any(char::is_control) {
+        bail!("--text: only printable characters (no line breaks or control characters)");
+    }
+    Ok(NewInbound {
+        from: from.e164_digits(),
+        to: to.to_owned(),
+        text: text.clone(),
+        received_at,
+    })
 }
 
 #[derive(Args)]
@@ -178,9 +247,9 @@ async fn set_enabled(data: &DataDir, id: &str, enabled: bool) -> anyhow::Result<
 }
 
 pub async fn sms(global: &Global, cmd: SmsCmd) -> anyhow::Result<()> {
-    let data = open(global).await?;
     match cmd {
         SmsCmd::Signatures { tenant: name, json } => {
+            let data = open(global).await?;
             let t = tenant(&data, &name).await?;
             let list = data.store.list_signatures(t.id).await?;
             if json {
@@ -202,6 +271,7 @@ pub async fn sms(global: &Global, cmd: SmsCmd) -> anyhow::Result<()> {
             }
         }
         SmsCmd::Templates { tenant: name, json } => {
+            let data = open(global).await?;
             let t = tenant(&data, &name).await?;
             let list = data.store.list_templates(t.id).await?;
             if json {
@@ -224,6 +294,56 @@ pub async fn sms(global: &Global, cmd: SmsCmd) -> anyhow::Result<()> {
                 }
             }
         }
+        SmsCmd::Inbound(args) => inbound(global, &args).await?,
+        SmsCmd::Inbox { limit, json } => {
+            let data = open(global).await?;
+            let list = data.store.list_inbound(limit).await?;
+            if json {
+                let rows: Vec<_> = list
+                    .iter()
+                    .map(|m| {
+                        json!({"Id": m.id, "From": m.from, "To": m.to, "Text": m.text,
+                               "ReceivedTime": when(m.received_at),
+                               "ConsumedTime": m.consumed_at.map(when)})
+                    })
+                    .collect();
+                print_json(&json!(rows))?;
+            } else {
+                for m in &list {
+                    let state = if m.consumed_at.is_some() {
+                        "used"
+                    } else {
+                        "unused"
+                    };
+                    println!(
+                        "{}  +{} -> {}  {state}  {}",
+                        when(m.received_at),
+                        m.from,
+                        m.to,
+                        m.text
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `numgate sms inbound`: checks the arguments before anything is opened, so
+/// that bad input changes nothing.
+async fn inbound(global: &Global, args: &InboundArgs) -> anyhow::Result<()> {
+    let message = parse_inbound(args, SystemClock.now_millis())?;
+    let data = open(global).await?;
+    let (from, to, received_at) = (
+        message.from.clone(),
+        message.to.clone(),
+        message.received_at,
+    );
+    let id = data.store.record_inbound(message).await?;
+    if args.json {
+        print_json(&json!({"Id": id, "From": from, "To": to, "ReceivedTime": when(received_at)}))?;
+    } else {
+        println!("inbound message {id} from +{from} to {to} recorded");
     }
     Ok(())
 }

@@ -40,7 +40,7 @@ struct SmsArgs {
     #[arg(long)]
     template_code: Option<String>,
     /// The number users send upstream SMS to.
-    #[arg(long, default_value = "106900000001")]
+    #[arg(long, default_value = numgate_domain::fusion::DEFAULT_SERVICE_NUMBER)]
     service_number: String,
 }
 

@@ -18,6 +18,7 @@
 
 pub mod location;
 pub mod model;
+mod policy;
 pub mod postgres;
 mod purge;
 mod schema;
@@ -170,19 +171,179 @@ pub trait Schemes: Send + Sync {
     async fn delete_scheme(&self, tenant_id: i64, code: &str) -> Result<bool>;
 }
 
+/// Fusion-Auth policy graphs: a global policy per tenant and scene, and per-scheme
+/// policies. Every change writes its audit row (before, after) in the same
+/// transaction: there is no change without its audit row, nor the other way round.
+///
+/// Restoring defaults ([`Policies::delete_policy`]) keeps the policy's version
+/// (see [`PolicyRecord::version`]), so versions never repeat.
+#[async_trait]
+pub trait Policies: Send + Sync {
+    /// The policy of the scene for the scheme, or the global one with `None`;
+    /// `None` when there is none (never stored, or restored to defaults).
+    async fn get_policy(
+        &self,
+        tenant_id: i64,
+        scene: i32,
+        scheme: Option<&str>,
+    ) -> Result<Option<PolicyRecord>>;
+    /// The tenant's policies by scene, each scene's global one first, then by scheme.
+    async fn list_policies(&self, tenant_id: i64) -> Result<Vec<PolicyRecord>>;
+    /// Stores the policy (version one more than before) with its audit row
+    /// (`policy.put`); `Conflict("policy version")` if `expected_version` is given
+    /// and differs, and then nothing is written.
+    async fn put_policy(&self, put: PutPolicy) -> Result<PolicyRecord>;
+    /// Restores the defaults: the policy is gone, with its audit row
+    /// (`policy.delete`). `false` (and no audit row) when there was none.
+    async fn delete_policy(
+        &self,
+        tenant_id: i64,
+        scene: i32,
+        scheme: Option<&str>,
+        actor: &str,
+        at: Millis,
+    ) -> Result<bool>;
+}
+
+/// The audit log of tenants' settings: who changed what, when, before and after.
+/// Never purged.
+#[async_trait]
+pub trait Audit: Send + Sync {
+    /// Appends the entry; its id.
+    async fn append_audit(&self, entry: AuditEntry) -> Result<i64>;
+    /// Up to `limit` of the tenant's entries, newest first; with `before_id`, only
+    /// those older than that entry (the next page: pass the last id of this one).
+    async fn list_audit(
+        &self,
+        tenant_id: i64,
+        limit: u32,
+        before_id: Option<i64>,
+    ) -> Result<Vec<AuditRecord>>;
+}
+
+/// The server-side state of Fusion-Auth scene runs, shared by all nodes. A session
+/// is live while `now < expires_at`; an expired one is found by nothing and
+/// purged.
+#[async_trait]
+pub trait FusionSessions: Send + Sync {
+    /// Stores the session at version 1; `Conflict("session")` if the id exists
+    /// (also an expired one not yet purged).
+    async fn create_session(&self, new: NewSession) -> Result<()>;
+    /// The live session of that id.
+    async fn load_session(&self, id: &str, now: Millis) -> Result<Option<SessionRecord>>;
+    /// Compare-and-swap: replaces the state and expiry and moves the version to
+    /// `expected_version + 1`, only if the session is live at `now` and still at
+    /// `expected_version`. Of concurrent updates naming one version exactly one
+    /// wins; `false` for the others (and for an unknown or expired session).
+    async fn update_session(
+        &self,
+        id: &str,
+        expected_version: i64,
+        state: &str,
+        expires_at: Millis,
+        now: Millis,
+    ) -> Result<bool>;
+}
+
+/// Velocity counting for the frequency rules ("more than N attempts per device /
+/// IP / number in M minutes"). Events are kept for [`RISK_EVENT_RETENTION_MS`].
+#[async_trait]
+pub trait RiskEvents: Send + Sync {
+    async fn record_risk_event(&self, event: RiskEvent) -> Result<()>;
+    /// Records all of them in one transaction (one commit for an attempt's events).
+    async fn record_risk_events(&self, events: &[RiskEvent]) -> Result<()>;
+    /// How many events of the value were recorded at or after `since` (an event
+    /// exactly at `since` counts): a window of M minutes ending now is
+    /// `since = now - M minutes`. One index range scan.
+    async fn count_risk_events(
+        &self,
+        tenant_id: i64,
+        dimension: RiskDimension,
+        value: &str,
+        since: Millis,
+    ) -> Result<u64>;
+}
+
+/// The explainable record of each Fusion-Auth attempt: which rules fired, which
+/// path it took. Kept as long as send records.
+#[async_trait]
+pub trait Attempts: Send + Sync {
+    /// Records the attempt; its id.
+    async fn record_attempt(&self, attempt: NewAttempt) -> Result<i64>;
+    /// Up to `limit` of the tenant's attempts, newest first; only those with the
+    /// outcome [`OUTCOME_REFUSED`] with `refused_only`.
+    async fn list_attempts(
+        &self,
+        tenant_id: i64,
+        refused_only: bool,
+        limit: u32,
+    ) -> Result<Vec<AttemptRecord>>;
+}
+
+/// A tenant's block and allow lists of numbers; a number is on at most one.
+#[async_trait]
+pub trait RiskLists: Send + Sync {
+    /// Puts the number on the entry's list, taking it off the other one.
+    async fn set_list_entry(&self, entry: ListEntry) -> Result<()>;
+    /// Whether the number was on a list.
+    async fn remove_list_entry(&self, tenant_id: i64, number: &str) -> Result<bool>;
+    /// The tenant's entries by number.
+    async fn list_entries(&self, tenant_id: i64) -> Result<Vec<ListEntry>>;
+    /// The list the number is on.
+    async fn list_kind(&self, tenant_id: i64, number: &str) -> Result<Option<ListKind>>;
+}
+
+/// Upstream (MO) messages: a user texts a given text to a service number, and the
+/// message, taken once, proves they hold the sending number. Kept a day after
+/// receipt. The texts are users' words: no implementation logs them.
+#[async_trait]
+pub trait InboundSms: Send + Sync {
+    /// Stores an arrived message; its id.
+    async fn record_inbound(&self, new: NewInbound) -> Result<i64>;
+    /// Consumes the oldest unconsumed message from `from` to `to` with exactly
+    /// `text`, received at or after `since`, with one conditional update: of
+    /// concurrent takes (on any node) exactly one gets each message.
+    async fn take_inbound(&self, take: InboundTake) -> Result<bool>;
+    /// The latest messages, newest first.
+    async fn list_inbound(&self, limit: u32) -> Result<Vec<InboundRecord>>;
+}
+
 /// Background upkeep.
 #[async_trait]
 pub trait Maintenance: Send + Sync {
-    /// Deletes expired nonces and used tokens, codes long past use, settled queue
-    /// rows, and send records and outbox entries older than `records_before`.
-    async fn purge_expired(&self, now: Millis, records_before: Millis) -> Result<PurgeCounts>;
+    /// Deletes what is past its cut-off (`purge.rs` has the one list of rules):
+    /// expired nonces, used tokens, scene sessions; codes a day past expiry;
+    /// settled queue rows; inbound messages a day after receipt; send records,
+    /// outbox entries and attempts older than `records_before`; risk events older
+    /// than `risk_events_before`. Never policies or the audit log.
+    async fn purge(&self, cutoffs: PurgeCutoffs) -> Result<PurgeCounts>;
+    /// [`Maintenance::purge`] with [`PurgeCutoffs::new`]: risk events are kept
+    /// for [`RISK_EVENT_RETENTION_MS`].
+    async fn purge_expired(&self, now: Millis, records_before: Millis) -> Result<PurgeCounts> {
+        self.purge(PurgeCutoffs::new(now, records_before)).await
+    }
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;
 }
 
 /// Everything the service needs from storage.
 pub trait Store:
-    Tenants + AccessKeys + Nonces + Tokens + SmsCatalog + Codes + SmsQueue + Schemes + Maintenance
+    Tenants
+    + AccessKeys
+    + Nonces
+    + Tokens
+    + SmsCatalog
+    + Codes
+    + SmsQueue
+    + Schemes
+    + Policies
+    + Audit
+    + FusionSessions
+    + RiskEvents
+    + Attempts
+    + RiskLists
+    + InboundSms
+    + Maintenance
 {
 }
 
@@ -195,6 +356,13 @@ impl<T> Store for T where
         + Codes
         + SmsQueue
         + Schemes
+        + Policies
+        + Audit
+        + FusionSessions
+        + RiskEvents
+        + Attempts
+        + RiskLists
+        + InboundSms
         + Maintenance
 {
 }

@@ -225,6 +225,14 @@ pub struct PurgeCounts {
     pub records: u64,
     /// Outbox entries older than the send records kept.
     pub outbox: u64,
+    /// Fusion-Auth scene sessions past their expiry.
+    pub sessions: u64,
+    /// Risk events older than the retention of the frequency rules.
+    pub risk_events: u64,
+    /// Fusion-Auth attempts older than the send records kept.
+    pub attempts: u64,
+    /// Inbound (MO) messages a day after their receipt.
+    pub inbound: u64,
 }
 
 /// A phone number verification scheme: a tenant's registration of one app (an
@@ -302,4 +310,350 @@ pub enum CreateScheme {
     /// The tenant has a scheme for that H5 URL and origin (the H5 flow finds its
     /// scheme by them, so they must name one scheme).
     UrlTaken,
+}
+
+// ---------------------------------------------------------------------------
+// Fusion-Auth: policies, audit, scene sessions, risk, attempts, inbound SMS.
+// ---------------------------------------------------------------------------
+
+/// A Fusion-Auth policy: the graph a tenant set for one scene, globally or for
+/// one scheme. The graph is JSON text the store keeps as it is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRecord {
+    pub tenant_id: i64,
+    /// The scene, e.g. 100001 (one-click logon).
+    pub scene: i32,
+    /// The scheme code it applies to; `None`: the tenant's global policy for the scene.
+    pub scheme: Option<String>,
+    pub graph: String,
+    /// A scheme's policy: whether it follows the global one (until switched off).
+    pub inherit: bool,
+    /// Whether attempts under this policy are recorded in detail.
+    pub logging: bool,
+    /// 1 when first stored, one more with each change. Never repeats for one
+    /// (tenant, scene, scheme), also across a restore to defaults: an editor who
+    /// read version `v` can never overwrite a later state by passing `v`.
+    pub version: i64,
+    pub updated_at: Millis,
+    pub updated_by: String,
+}
+
+/// What [`crate::Policies::put_policy`] stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutPolicy {
+    pub tenant_id: i64,
+    pub scene: i32,
+    pub scheme: Option<String>,
+    pub graph: String,
+    pub inherit: bool,
+    pub logging: bool,
+    /// `None`: create or overwrite whatever is there. `Some(v)`: only if the stored
+    /// policy's version is `v`, `Some(0)` only if there is none (never stored, or
+    /// restored to defaults); otherwise `Conflict("policy version")`.
+    pub expected_version: Option<i64>,
+    /// Who changes it (a console user, `cli`, …): the policy's `updated_by` and
+    /// the audit row's actor.
+    pub actor: String,
+    pub at: Millis,
+}
+
+/// One entry of the audit log: who did what to what, when, and the state before
+/// and after (JSON, `None` where there was or is nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub tenant_id: i64,
+    pub actor: String,
+    /// What was done, `area.verb`: `policy.put`, `policy.delete`, …
+    pub action: String,
+    /// What it was done to, in words: `scene 100001`, `scene 100001 scheme FC…`.
+    pub target: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub at: Millis,
+}
+
+/// A stored [`AuditEntry`]: ids grow with each entry, so newer entries have larger ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub at: Millis,
+}
+
+/// A Fusion-Auth scene run to start: its server-side state.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewSession {
+    /// Chosen by the caller (random, unguessable); unique.
+    pub id: String,
+    pub tenant_id: i64,
+    pub scheme: String,
+    pub scene: i32,
+    /// The state machine's state, JSON the store keeps as it is given.
+    pub state: String,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+}
+
+/// A live scene run, at one version of its state.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: String,
+    pub tenant_id: i64,
+    pub scheme: String,
+    pub scene: i32,
+    pub state: String,
+    /// 1 when created, one more with each update: what an update must name.
+    pub version: i64,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+}
+
+// A session's id may be what its client presents to continue it, and its state
+// may hold what must not leak (the text to send upstream, a CAPTCHA's binding):
+// Debug leaves both out.
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession")
+            .field("tenant_id", &self.tenant_id)
+            .field("scheme", &self.scheme)
+            .field("scene", &self.scene)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for SessionRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionRecord")
+            .field("tenant_id", &self.tenant_id)
+            .field("scheme", &self.scheme)
+            .field("scene", &self.scene)
+            .field("version", &self.version)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a velocity count is kept by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RiskDimension {
+    Device,
+    Ip,
+    Number,
+}
+
+impl RiskDimension {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Device => "device",
+            Self::Ip => "ip",
+            Self::Number => "number",
+        }
+    }
+}
+
+/// One attempt counted for the frequency rules.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RiskEvent {
+    pub tenant_id: i64,
+    pub dimension: RiskDimension,
+    /// The device id, address or number, hashed by the caller: the store only
+    /// compares it.
+    pub value: String,
+    pub at: Millis,
+}
+
+impl std::fmt::Debug for RiskEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RiskEvent")
+            .field("tenant_id", &self.tenant_id)
+            .field("dimension", &self.dimension)
+            .field("at", &self.at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long risk events are kept: the longest window a frequency rule may look
+/// back over ("more than N attempts in M minutes", M at most a day). Callers of
+/// [`crate::Maintenance::purge`] pass `now - RISK_EVENT_RETENTION_MS` as
+/// [`PurgeCutoffs::risk_events_before`], which [`PurgeCutoffs::new`] does.
+pub const RISK_EVENT_RETENTION_MS: Millis = 24 * 3_600_000;
+
+/// One Fusion-Auth attempt as recorded, to explain its outcome later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttempt {
+    pub tenant_id: i64,
+    pub scheme: String,
+    pub scene: i32,
+    pub session_id: String,
+    /// The number, device id and client address as the caller chooses to keep
+    /// them (the caller masks or hashes what must not be kept in clear).
+    pub number: Option<String>,
+    pub device_id: Option<String>,
+    pub ip: Option<String>,
+    /// `pass`, `refused`, `abandoned`, …
+    pub outcome: String,
+    pub endpoint_score: Option<i32>,
+    pub number_score: Option<i32>,
+    /// The rules that fired, JSON.
+    pub fired_rules: String,
+    /// The nodes the attempt went through, JSON.
+    pub path: String,
+    pub at: Millis,
+}
+
+/// The outcome that [`crate::Attempts::list_attempts`] picks with `refused_only`.
+pub const OUTCOME_REFUSED: &str = "refused";
+
+/// A recorded attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub scheme: String,
+    pub scene: i32,
+    pub session_id: String,
+    pub number: Option<String>,
+    pub device_id: Option<String>,
+    pub ip: Option<String>,
+    pub outcome: String,
+    pub endpoint_score: Option<i32>,
+    pub number_score: Option<i32>,
+    pub fired_rules: String,
+    pub path: String,
+    pub at: Millis,
+}
+
+/// Which of a tenant's lists a number is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ListKind {
+    /// Refused (or stepped up, as the policy says) whatever its scores.
+    Block,
+    /// Trusted: phone-number risk does not step it up.
+    Allow,
+}
+
+impl ListKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Block => "block",
+            Self::Allow => "allow",
+        }
+    }
+
+    /// The kind named `block` or `allow`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "block" => Some(Self::Block),
+            "allow" => Some(Self::Allow),
+            _ => None,
+        }
+    }
+}
+
+/// A number on one of a tenant's lists; a number is on at most one of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListEntry {
+    pub tenant_id: i64,
+    /// As the caller normalises it (E.164 digits without `+`).
+    pub number: String,
+    pub kind: ListKind,
+    pub note: Option<String>,
+    pub updated_at: Millis,
+}
+
+pub use numgate_domain::fusion::DEFAULT_SERVICE_NUMBER;
+
+/// An upstream (MO) message as it arrived from the SMS centre.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewInbound {
+    /// The sender: E.164 digits without `+`, e.g. `8613800000000`.
+    pub from: String,
+    /// The service number it was sent to.
+    pub to: String,
+    pub text: String,
+    pub received_at: Millis,
+}
+
+/// A stored upstream message; `consumed_at` once it proved possession.
+#[derive(Clone, PartialEq, Eq)]
+pub struct InboundRecord {
+    pub id: i64,
+    pub from: String,
+    pub to: String,
+    pub text: String,
+    pub received_at: Millis,
+    pub consumed_at: Option<Millis>,
+}
+
+/// What [`crate::InboundSms::take_inbound`] looks for.
+#[derive(Clone, PartialEq, Eq)]
+pub struct InboundTake {
+    pub from: String,
+    pub to: String,
+    /// Compared exactly: the caller normalises (case, spaces) alike on both sides.
+    pub text: String,
+    /// Only messages received at or after this.
+    pub since: Millis,
+    /// Recorded as the message's `consumed_at`.
+    pub now: Millis,
+}
+
+// The texts are not codes, but a message is a user's words: Debug leaves them out.
+impl std::fmt::Debug for NewInbound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewInbound")
+            .field("to", &self.to)
+            .field("received_at", &self.received_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for InboundRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InboundRecord")
+            .field("id", &self.id)
+            .field("to", &self.to)
+            .field("received_at", &self.received_at)
+            .field("consumed_at", &self.consumed_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for InboundTake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InboundTake")
+            .field("to", &self.to)
+            .field("since", &self.since)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The cut-offs of one purge: what is older than them (or expired at `now`) goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurgeCutoffs {
+    /// Nonces, used tokens, codes (a day after expiry), scene sessions and
+    /// inbound messages (a day after receipt) expire relative to this.
+    pub now: Millis,
+    /// Send records, outbox entries and Fusion-Auth attempts older than this go.
+    pub records_before: Millis,
+    /// Risk events older than this go.
+    pub risk_events_before: Millis,
+}
+
+impl PurgeCutoffs {
+    /// The cut-offs at `now`, with records kept from `records_before` on and
+    /// risk events for [`RISK_EVENT_RETENTION_MS`].
+    pub fn new(now: Millis, records_before: Millis) -> Self {
+        Self {
+            now,
+            records_before,
+            risk_events_before: now.saturating_sub(RISK_EVENT_RETENTION_MS),
+        }
+    }
 }

@@ -3,10 +3,14 @@
 
 use numgate_domain::clock::Millis;
 
-use crate::PurgeCounts;
+use crate::{PurgeCounts, PurgeCutoffs};
 
 /// A code is kept a day past its expiry (any state), for support questions.
 const CODE_GRACE_MS: Millis = 24 * 3_600_000;
+
+/// An inbound (MO) message is kept a day after its receipt: it proves possession
+/// only within minutes of being sent, the rest is for support questions.
+const INBOUND_KEEP_MS: Millis = 24 * 3_600_000;
 
 /// Which counter of [`PurgeCounts`] a rule adds to.
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +21,10 @@ pub(crate) enum Counter {
     Messages,
     Records,
     Outbox,
+    Sessions,
+    RiskEvents,
+    Attempts,
+    Inbound,
 }
 
 /// One table's rule: rows matching `dead` go; `dead` has at most one parameter,
@@ -29,9 +37,15 @@ pub(crate) struct Rule {
     pub at: Option<Millis>,
 }
 
-/// The rules of one purge at `now`; send records and outbox entries go once
-/// older than `records_before`.
-pub(crate) fn rules(now: Millis, records_before: Millis) -> [Rule; 6] {
+/// The rules of one purge: what expired by `now`; send records, outbox entries
+/// and attempts once older than `records_before`; risk events once older than
+/// `risk_events_before`. Policies and the audit log are never purged.
+pub(crate) fn rules(cutoffs: &PurgeCutoffs) -> [Rule; 10] {
+    let PurgeCutoffs {
+        now,
+        records_before,
+        risk_events_before,
+    } = *cutoffs;
     let rule = |counter, table, dead, at| Rule {
         counter,
         table,
@@ -71,6 +85,32 @@ pub(crate) fn rules(now: Millis, records_before: Millis) -> [Rule; 6] {
             "created_at < {}",
             Some(records_before),
         ),
+        // A session is live while now < expires_at; one expiring exactly now is
+        // found by nothing already, and goes at the next purge.
+        rule(
+            Counter::Sessions,
+            "fusion_sessions",
+            "expires_at < {}",
+            Some(now),
+        ),
+        rule(
+            Counter::RiskEvents,
+            "risk_events",
+            "at < {}",
+            Some(risk_events_before),
+        ),
+        rule(
+            Counter::Attempts,
+            "fusion_attempts",
+            "at < {}",
+            Some(records_before),
+        ),
+        rule(
+            Counter::Inbound,
+            "inbound_sms",
+            "received_at < {}",
+            Some(now.saturating_sub(INBOUND_KEEP_MS)),
+        ),
     ]
 }
 
@@ -83,6 +123,10 @@ impl PurgeCounts {
             Counter::Messages => &mut self.messages,
             Counter::Records => &mut self.records,
             Counter::Outbox => &mut self.outbox,
+            Counter::Sessions => &mut self.sessions,
+            Counter::RiskEvents => &mut self.risk_events,
+            Counter::Attempts => &mut self.attempts,
+            Counter::Inbound => &mut self.inbound,
         };
         *field += n;
     }

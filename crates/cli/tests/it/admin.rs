@@ -1,6 +1,7 @@
 //! Administration commands, also while a server runs on the same data directory.
 
 use numgate_client::{CheckSmsVerifyCode, ClientError, OpenApi, SendSmsVerifyCode};
+use numgate_store::{InboundSms, InboundTake, SqliteOptions, SqliteStore, DEFAULT_SERVICE_NUMBER};
 use serde_json::Value;
 
 use crate::proc::{create_key, numgate, phone, run, Server};
@@ -137,6 +138,94 @@ async fn the_outbox_command_shows_delivered_codes_newest_first() {
     assert_eq!(rows[0]["Status"], "delivered");
     let plain = numgate(dir.path(), &["outbox"]);
     assert!(plain.contains(&codes[1]));
+}
+
+fn inbox(dir: &std::path::Path) -> Vec<Value> {
+    let v: Value = serde_json::from_str(&numgate(dir, &["sms", "inbox", "--json"])).unwrap();
+    v.as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn an_inbound_message_is_injected_while_the_server_runs_and_taken_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let _server = Server::start(dir.path());
+    let p = phone();
+    let with_plus = format!("+86{p}");
+    let out: Value = serde_json::from_str(&numgate(
+        dir.path(),
+        &[
+            "sms", "inbound", "--from", &with_plus, "--text", "NG 4821", "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(out["From"], format!("86{p}"));
+    assert_eq!(out["To"], DEFAULT_SERVICE_NUMBER);
+    // National and 86-prefixed numbers are the same number; --to picks the service number.
+    let text = numgate(
+        dir.path(),
+        &[
+            "sms",
+            "inbound",
+            "--from",
+            &p,
+            "--text",
+            "第二条",
+            "--to",
+            "10690001",
+        ],
+    );
+    assert!(
+        text.contains("recorded") && !text.contains("第二条"),
+        "{text}"
+    );
+
+    let rows = inbox(dir.path());
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0]["Text"], "第二条", "newest first");
+    assert_eq!(rows[0]["To"], "10690001");
+    assert_eq!(rows[1]["Text"], "NG 4821");
+    assert_eq!(rows[1]["From"], format!("86{p}"));
+    assert!(rows[1]["ConsumedTime"].is_null());
+
+    // What the upstream-SMS step does: take it through the store, once.
+    let store = SqliteStore::open(SqliteOptions::new(dir.path().join("numgate.db")))
+        .await
+        .unwrap();
+    let take = || InboundTake {
+        from: format!("86{p}"),
+        to: DEFAULT_SERVICE_NUMBER.into(),
+        text: "NG 4821".into(),
+        since: 0,
+        now: 1,
+    };
+    assert!(store.take_inbound(take()).await.unwrap());
+    assert!(!store.take_inbound(take()).await.unwrap(), "taken once");
+    assert!(!inbox(dir.path())[1]["ConsumedTime"].is_null());
+    let plain = numgate(dir.path(), &["sms", "inbox"]);
+    assert!(
+        plain.contains("NG 4821") && plain.contains("used"),
+        "{plain}"
+    );
+
+    // Bad input: a clear error, and nothing recorded.
+    let long = "x".repeat(71);
+    let bad: [(&[&str], &str); 6] = [
+        (&["--from", "12345", "--text", "hi"], "--from"),
+        (&["--from", "+4413800138000", "--text", "hi"], "--from"),
+        (&["--from", &p, "--text", ""], "empty"),
+        (&["--from", &p, "--text", &long], "at most 70"),
+        (&["--from", &p, "--text", "a\nb"], "printable"),
+        (&["--from", &p, "--text", "hi", "--to", "10-69"], "--to"),
+    ];
+    for (args, expected) in bad {
+        let mut all = vec!["sms", "inbound"];
+        all.extend_from_slice(args);
+        let out = run(dir.path(), &all);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    assert_eq!(inbox(dir.path()).len(), 2);
 }
 
 #[test]

@@ -34,6 +34,9 @@ pub const DEFAULT_CODE_LENGTH: u8 = 6;
 pub const DEFAULT_CODE_VALID_SECONDS: u32 = 300;
 pub const DEFAULT_TEXT_LENGTH: u8 = 6;
 pub const DEFAULT_WAIT_SECONDS: u32 = 300;
+/// The number users send upstream SMS to when the deployment names none: an
+/// SMS-service ("106") number of the mainland's format, recognisable as a stand-in.
+pub const DEFAULT_SERVICE_NUMBER: &str = "1069000000";
 
 /// What the default graphs send SMS with: the caller picks them from the
 /// tenant's catalog (a new tenant's complimentary signature and the

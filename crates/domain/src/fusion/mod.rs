@@ -29,7 +29,7 @@ pub mod walker;
 #[cfg(test)]
 mod testing;
 
-pub use defaults::{default_graph, SmsDefaults};
+pub use defaults::{default_graph, SmsDefaults, DEFAULT_SERVICE_NUMBER};
 pub use explain::{
     explain, CaptchaOutcome, ExplainError, Explanation, Hypothesis, MethodOutcome, Verdict,
 };

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use numgate_domain::clock::Millis;
 
 use super::{map_err, PgStore};
-use crate::{Maintenance, PurgeCounts, Result};
+use crate::{Maintenance, PurgeCounts, PurgeCutoffs, Result};
 
 /// Rows deleted per statement. Small chunks keep each transaction short, its locks
 /// few and its WAL small, so that a big purge never holds up the traffic.
@@ -13,11 +13,11 @@ const CHUNK: u64 = 2_000;
 
 #[async_trait]
 impl Maintenance for PgStore {
-    async fn purge_expired(&self, now: Millis, records_before: Millis) -> Result<PurgeCounts> {
+    async fn purge(&self, cutoffs: PurgeCutoffs) -> Result<PurgeCounts> {
         let mut counts = PurgeCounts::default();
-        for r in crate::purge::rules(now, records_before) {
+        for r in crate::purge::rules(&cutoffs) {
             let dead = r.dead.replace("{}", "$1");
-            counts.add(r.counter, self.purge(r.table, &dead, r.at).await?);
+            counts.add(r.counter, self.purge_table(r.table, &dead, r.at).await?);
         }
         Ok(counts)
     }
@@ -38,7 +38,12 @@ impl PgStore {
     /// Every node purges on its own schedule: SKIP LOCKED lets purgers running at
     /// once take disjoint chunks instead of queueing on each other's row locks.
     /// A purger that finds fewer than a chunk free stops; the others finish.
-    async fn purge(&self, table: &'static str, dead: &str, at: Option<Millis>) -> Result<u64> {
+    async fn purge_table(
+        &self,
+        table: &'static str,
+        dead: &str,
+        at: Option<Millis>,
+    ) -> Result<u64> {
         // PostgreSQL has no DELETE … LIMIT; the rows' physical ids (ctid) do the
         // same, and `= ANY(ARRAY(…))` lets the delete fetch them directly.
         let sql = format!(

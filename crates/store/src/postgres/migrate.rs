@@ -24,6 +24,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "consumed_tokens",
         sql: include_str!("../../migrations/postgres/0003_consumed_tokens.sql"),
     },
+    Migration {
+        version: 4,
+        name: "fusion",
+        sql: include_str!("../../migrations/postgres/0004_fusion.sql"),
+    },
 ];
 
 /// The advisory lock that nodes starting together take turns on ("numgate1" in

@@ -13,13 +13,19 @@
 //! While it is away, operations fail with `Unavailable` within `acquire_timeout`.
 
 mod access_keys;
+mod attempts;
+mod audit;
 mod catalog;
 mod codes;
+mod inbound;
 mod maintenance;
 mod migrate;
 mod nonces;
+mod policies;
 mod queue;
+mod risk;
 mod schemes;
+mod sessions;
 mod tenants;
 mod tokens;
 

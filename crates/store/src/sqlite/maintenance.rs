@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use numgate_domain::clock::Millis;
 
 use super::{execute, exists, SqliteStore};
-use crate::{Maintenance, PurgeCounts, Result};
+use crate::{Maintenance, PurgeCounts, PurgeCutoffs, Result};
 
 /// Rows deleted per writer job. Small chunks keep each batch short, so that a big
 /// purge never holds up the traffic's commits for long.
@@ -12,11 +12,11 @@ const CHUNK: u64 = 2_000;
 
 #[async_trait]
 impl Maintenance for SqliteStore {
-    async fn purge_expired(&self, now: Millis, records_before: Millis) -> Result<PurgeCounts> {
+    async fn purge(&self, cutoffs: PurgeCutoffs) -> Result<PurgeCounts> {
         let mut counts = PurgeCounts::default();
-        for r in crate::purge::rules(now, records_before) {
+        for r in crate::purge::rules(&cutoffs) {
             let dead = r.dead.replace("{}", "?");
-            counts.add(r.counter, self.purge(r.table, &dead, r.at).await?);
+            counts.add(r.counter, self.purge_table(r.table, &dead, r.at).await?);
         }
         Ok(counts)
     }
@@ -30,7 +30,12 @@ impl Maintenance for SqliteStore {
 impl SqliteStore {
     /// Deletes the rows of `table` that match `dead` (binding `at` if given), in
     /// chunks of [`CHUNK`] rows, one writer job each; returns how many went.
-    async fn purge(&self, table: &'static str, dead: &str, at: Option<Millis>) -> Result<u64> {
+    async fn purge_table(
+        &self,
+        table: &'static str,
+        dead: &str,
+        at: Option<Millis>,
+    ) -> Result<u64> {
         // SQLite is built without DELETE … LIMIT; a rowid subquery does the same.
         let sql = format!(
             "DELETE FROM {table} WHERE rowid IN \

@@ -23,6 +23,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "consumed_tokens",
         sql: include_str!("../../migrations/sqlite/0003_consumed_tokens.sql"),
     },
+    Migration {
+        version: 4,
+        name: "fusion",
+        sql: include_str!("../../migrations/sqlite/0004_fusion.sql"),
+    },
 ];
 
 /// Brings the schema up to date, or refuses a database newer than this build;

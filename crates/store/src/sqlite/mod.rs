@@ -11,14 +11,20 @@
 //! CLI next to a running server) is seen by the very next read.
 
 mod access_keys;
+mod attempts;
+mod audit;
 mod catalog;
 mod codes;
+mod inbound;
 mod maintenance;
 mod migrate;
 mod nonces;
+mod policies;
 mod queue;
 mod readers;
+mod risk;
 mod schemes;
+mod sessions;
 mod tenants;
 mod tokens;
 mod writer;
@@ -41,7 +47,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Prepared statements kept per connection. Every statement of this backend is
 /// prepared through the cache; it must hold them all, or they would be re-parsed.
-const STATEMENT_CACHE: usize = 64;
+const STATEMENT_CACHE: usize = 128;
 
 /// Where the database lives and how much concurrency it gets.
 #[derive(Debug, Clone)]

@@ -2,12 +2,17 @@
 //! backend must pass (SQLite always, PostgreSQL when `NUMGATE_TEST_DATABASE_URL`
 //! is set), and the tests particular to each backend.
 
+mod attempts;
 mod codes;
+mod inbound;
 mod maintenance;
 mod nonces;
+mod policies;
 mod postgres;
 mod queue;
+mod risk;
 mod schemes;
+mod sessions;
 mod sqlite;
 mod support;
 mod tenants;

@@ -7,8 +7,9 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use numgate_store::{
-    CheckOutcome, Codes, Maintenance, Nonces, PgOptions, PgStore, SendOutcome, SendQuery,
-    SmsCatalog, SmsQueue, StoreError, StoreLocation, Tenants,
+    Audit, CheckOutcome, Codes, InboundSms, InboundTake, Maintenance, NewInbound, Nonces,
+    PgOptions, PgStore, Policies, PutPolicy, SendOutcome, SendQuery, SmsCatalog, SmsQueue,
+    StoreError, StoreLocation, Tenants,
 };
 
 use crate::support::{check, key, new_code, TestDatabase, SEC, T0};
@@ -213,6 +214,92 @@ async fn purges_on_every_node_at_once_delete_each_row_once() {
     assert!(nodes[0].claim_nonce("LTAI-one", "n-1", T0).await.unwrap());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn equal_inbound_messages_are_each_taken_once_across_nodes() {
+    let Some(db) = TestDatabase::create().await else {
+        return;
+    };
+    let nodes = [
+        store(&db, 4).await,
+        store(&db, 4).await,
+        store(&db, 4).await,
+    ];
+    for i in 0..5 {
+        let m = NewInbound {
+            from: "8613800000001".into(),
+            to: "1069000000".into(),
+            text: "NG 1234".into(),
+            received_at: T0 + i,
+        };
+        nodes[0].record_inbound(m).await.unwrap();
+    }
+    let takes = nodes.iter().flat_map(|node| {
+        (0..20).map(move |_| {
+            let node = node.clone();
+            tokio::spawn(async move {
+                node.take_inbound(InboundTake {
+                    from: "8613800000001".into(),
+                    to: "1069000000".into(),
+                    text: "NG 1234".into(),
+                    since: T0,
+                    now: T0 + 60 * SEC,
+                })
+                .await
+            })
+        })
+    });
+    let taken = futures::future::join_all(takes.collect::<Vec<_>>())
+        .await
+        .into_iter()
+        .filter(|r| *r.as_ref().unwrap().as_ref().unwrap())
+        .count();
+    assert_eq!(taken, 5, "each of the five messages taken once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn policy_changes_from_three_nodes_take_turns_and_each_is_audited() {
+    let Some(db) = TestDatabase::create().await else {
+        return;
+    };
+    let nodes = [
+        store(&db, 4).await,
+        store(&db, 4).await,
+        store(&db, 4).await,
+    ];
+    let t = nodes[0].ensure_tenant("acme", T0).await.unwrap();
+    let puts = nodes.iter().enumerate().flat_map(|(n, node)| {
+        (0..10).map(move |i| {
+            let node = node.clone();
+            tokio::spawn(async move {
+                node.put_policy(PutPolicy {
+                    tenant_id: t.id,
+                    scene: 100001,
+                    scheme: Some("FC100000000000001".into()),
+                    graph: format!("node {n} put {i}"),
+                    inherit: false,
+                    logging: true,
+                    expected_version: None,
+                    actor: format!("node-{n}"),
+                    at: T0,
+                })
+                .await
+            })
+        })
+    });
+    let mut versions: Vec<i64> = futures::future::join_all(puts.collect::<Vec<_>>())
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().unwrap().version)
+        .collect();
+    versions.sort_unstable();
+    assert_eq!(versions, (1..=30).collect::<Vec<_>>());
+    let audit = nodes[1].list_audit(t.id, 100, None).await.unwrap();
+    assert_eq!(audit.len(), 30);
+    for pair in audit.windows(2) {
+        assert_eq!(pair[0].before, pair[1].after, "no change was lost");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_ensuring_one_tenant_get_the_same_one() {
     let Some(db) = TestDatabase::create().await else {
@@ -270,7 +357,7 @@ async fn without_migrating_an_older_schema_is_refused_and_migrate_applies_it() {
     let before = store.schema_status().await.unwrap();
     assert_eq!(before.current, 0);
     assert!(before.needs_migration());
-    assert_eq!(store.migrate().await.unwrap(), vec![1, 2, 3]);
+    assert_eq!(store.migrate().await.unwrap(), vec![1, 2, 3, 4]);
     assert!(store.schema_status().await.unwrap().is_up_to_date());
     assert!(store.migrate().await.unwrap().is_empty());
     store.close().await;
@@ -294,7 +381,7 @@ async fn migrations_are_safe_when_nodes_start_together() {
         .fetch_all(&mut db.connect().await)
         .await
         .unwrap();
-    assert_eq!(versions, vec![1, 2, 3], "each migration is applied once");
+    assert_eq!(versions, vec![1, 2, 3, 4], "each migration is applied once");
     for node in &nodes {
         assert!(node.schema_status().await.unwrap().is_up_to_date());
         assert!(node.migrate().await.unwrap().is_empty());
