@@ -171,6 +171,36 @@ pub trait Schemes: Send + Sync {
     async fn delete_scheme(&self, tenant_id: i64, code: &str) -> Result<bool>;
 }
 
+/// Fusion-Auth schemes (`CreateSchemeConfig`), apart from the phone number
+/// verification schemes of [`Schemes`]. Deleted schemes are deleted outright, as
+/// there: found by nothing, conflicting with nothing, their name and app free again.
+#[async_trait]
+pub trait FusionSchemes: Send + Sync {
+    /// Stores the scheme, or says which unique key is taken (code; the tenant's
+    /// name, package name + signature, bundle id, URL + origin). Race-free: unique
+    /// indexes decide, so of concurrent creates of one name exactly one is created.
+    async fn create_fusion_scheme(&self, new: NewFusionScheme) -> Result<CreateFusionScheme>;
+    async fn find_fusion_scheme(
+        &self,
+        tenant_id: i64,
+        code: &str,
+    ) -> Result<Option<FusionSchemeRecord>>;
+    /// A scheme by its code alone (codes are unique across tenants).
+    async fn find_fusion_scheme_by_code(&self, code: &str) -> Result<Option<FusionSchemeRecord>>;
+    /// The tenant's schemes, oldest first.
+    async fn list_fusion_schemes(&self, tenant_id: i64) -> Result<Vec<FusionSchemeRecord>>;
+    /// Whether the tenant had a scheme of that code (now deleted). Its per-scheme
+    /// policies (of every scene, also their restored-to-defaults rows) go with it in
+    /// the same transaction; the tenant's global policies and other schemes' stay.
+    /// Writes no audit row (the caller audits the deletion). When the tenant had
+    /// no such scheme, nothing changes: policies stored under that code stay.
+    ///
+    /// The caller checks that a scheme exists before putting a policy for it; a
+    /// put racing the deletion may still land after it (and is then an orphan no
+    /// scheme finds).
+    async fn delete_fusion_scheme(&self, tenant_id: i64, code: &str) -> Result<bool>;
+}
+
 /// Fusion-Auth policy graphs: a global policy per tenant and scene, and per-scheme
 /// policies. Every change writes its audit row (before, after) in the same
 /// transaction: there is no change without its audit row, nor the other way round.
@@ -336,6 +366,7 @@ pub trait Store:
     + Codes
     + SmsQueue
     + Schemes
+    + FusionSchemes
     + Policies
     + Audit
     + FusionSessions
@@ -356,6 +387,7 @@ impl<T> Store for T where
         + Codes
         + SmsQueue
         + Schemes
+        + FusionSchemes
         + Policies
         + Audit
         + FusionSessions

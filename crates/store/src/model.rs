@@ -312,6 +312,56 @@ pub enum CreateScheme {
     UrlTaken,
 }
 
+/// A Fusion-Auth scheme (`CreateSchemeConfig`): one app of a tenant that runs
+/// Fusion-Auth scenes. Apart from the phone number verification schemes
+/// ([`SchemeRecord`]): its own table, its own codes. Only the identity of its
+/// `platform` is set; the others are `None`.
+///
+/// Also what [`crate::FusionSchemes::create_fusion_scheme`] takes
+/// ([`NewFusionScheme`]): the caller draws the code, the store keeps what it is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FusionSchemeRecord {
+    /// `SchemeCode`: unique across tenants.
+    pub code: String,
+    pub tenant_id: i64,
+    /// `SchemeName`: unique within the tenant.
+    pub name: String,
+    /// `AppName`.
+    pub app_name: String,
+    /// `Platform`: `Android`, `iOS` or `Web`.
+    pub platform: String,
+    /// Android: `AndroidPackageName` and `AndroidPackageSign`; the pair is unique
+    /// within the tenant.
+    pub android_package_name: Option<String>,
+    pub android_package_sign: Option<String>,
+    /// iOS: `IosBundleId`, unique within the tenant.
+    pub ios_bundle_id: Option<String>,
+    /// Web: `H5Url` and `H5Origin`; the pair is unique within the tenant.
+    pub h5_url: Option<String>,
+    pub h5_origin: Option<String>,
+    pub created_at: Millis,
+}
+
+/// A Fusion-Auth scheme to create: the record as it will be stored.
+pub type NewFusionScheme = FusionSchemeRecord;
+
+/// The outcome of creating a Fusion-Auth scheme: created, or which unique key was
+/// in the way. Nothing is stored unless `Created`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateFusionScheme {
+    Created(Box<FusionSchemeRecord>),
+    /// The scheme code exists (in any tenant): draw another one.
+    CodeTaken,
+    /// The tenant has a Fusion-Auth scheme of that name.
+    NameTaken,
+    /// The tenant has a Fusion-Auth scheme for that Android package name and signature.
+    PackSignTaken,
+    /// The tenant has a Fusion-Auth scheme for that iOS bundle id.
+    BundleIdTaken,
+    /// The tenant has a Fusion-Auth scheme for that H5 URL and origin.
+    UrlTaken,
+}
+
 // ---------------------------------------------------------------------------
 // Fusion-Auth: policies, audit, scene sessions, risk, attempts, inbound SMS.
 // ---------------------------------------------------------------------------

@@ -29,6 +29,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "fusion",
         sql: include_str!("../../migrations/postgres/0004_fusion.sql"),
     },
+    Migration {
+        version: 5,
+        name: "fusion_schemes",
+        sql: include_str!("../../migrations/postgres/0005_fusion_schemes.sql"),
+    },
 ];
 
 /// The advisory lock that nodes starting together take turns on ("numgate1" in

@@ -62,8 +62,14 @@ async fn find(
 }
 
 /// Takes the policy's lock until the transaction ends. The key is hashed by the
-/// server, so that every node (of any build) derives the same lock.
-async fn lock(conn: &mut PgConnection, tenant_id: i64, scene: i32, scheme: &str) -> Result<()> {
+/// server, so that every node (of any build) derives the same lock. Also taken by
+/// the deletion of a Fusion-Auth scheme, for each of its policies.
+pub(super) async fn lock(
+    conn: &mut PgConnection,
+    tenant_id: i64,
+    scene: i32,
+    scheme: &str,
+) -> Result<()> {
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind(format!("numgate/policy/{tenant_id}/{scene}/{scheme}"))
         .execute(conn)

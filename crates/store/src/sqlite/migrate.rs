@@ -28,6 +28,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "fusion",
         sql: include_str!("../../migrations/sqlite/0004_fusion.sql"),
     },
+    Migration {
+        version: 5,
+        name: "fusion_schemes",
+        sql: include_str!("../../migrations/sqlite/0005_fusion_schemes.sql"),
+    },
 ];
 
 /// Brings the schema up to date, or refuses a database newer than this build;

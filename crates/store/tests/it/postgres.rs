@@ -357,7 +357,7 @@ async fn without_migrating_an_older_schema_is_refused_and_migrate_applies_it() {
     let before = store.schema_status().await.unwrap();
     assert_eq!(before.current, 0);
     assert!(before.needs_migration());
-    assert_eq!(store.migrate().await.unwrap(), vec![1, 2, 3, 4]);
+    assert_eq!(store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5]);
     assert!(store.schema_status().await.unwrap().is_up_to_date());
     assert!(store.migrate().await.unwrap().is_empty());
     store.close().await;
@@ -381,7 +381,11 @@ async fn migrations_are_safe_when_nodes_start_together() {
         .fetch_all(&mut db.connect().await)
         .await
         .unwrap();
-    assert_eq!(versions, vec![1, 2, 3, 4], "each migration is applied once");
+    assert_eq!(
+        versions,
+        vec![1, 2, 3, 4, 5],
+        "each migration is applied once"
+    );
     for node in &nodes {
         assert!(node.schema_status().await.unwrap().is_up_to_date());
         assert!(node.migrate().await.unwrap().is_empty());
