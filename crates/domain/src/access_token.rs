@@ -177,6 +177,8 @@ pub struct FusionAuthToken {
     /// Always `"fusion"`: no other sealed token opens as this one.
     pub kind: String,
     pub id: String,
+    /// The scheme's tenant.
+    pub tenant_id: i64,
     pub scheme: String,
     /// The app identity the scheme registered (package name, bundle id, origin).
     pub app: String,
@@ -210,6 +212,8 @@ pub struct FusionVerifyToken {
     pub kind: String,
     /// The store records the token's one use under this.
     pub id: String,
+    /// Only this tenant's AccessKeys may redeem it.
+    pub tenant_id: i64,
     pub scheme: String,
     pub scene: u32,
     /// E.164 digits without `+`, or national digits for mainland numbers.
@@ -328,6 +332,7 @@ mod tests {
         let f = FusionAuthToken {
             kind: FusionAuthToken::KIND.into(),
             id: AccessToken::new_id(),
+            tenant_id: 1,
             scheme: "FC100000000000001".into(),
             app: "com.example.app".into(),
             expires_at: 2_000,
@@ -338,6 +343,7 @@ mod tests {
         let v = FusionVerifyToken {
             kind: FusionVerifyToken::KIND.into(),
             id: AccessToken::new_id(),
+            tenant_id: 1,
             scheme: f.scheme.clone(),
             scene: 100001,
             number: "13800000000".into(),

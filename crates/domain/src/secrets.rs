@@ -70,6 +70,11 @@ impl MasterKey {
         }
     }
 
+    /// The HMAC key of CAPTCHA challenges (`crate::captcha`).
+    pub fn captcha_key(&self) -> Zeroizing<[u8; 32]> {
+        self.derive("numgate/captcha/v1")
+    }
+
     pub fn code_hasher(&self) -> CodeHasher {
         CodeHasher {
             key: self.derive("numgate/code-hash/v1"),

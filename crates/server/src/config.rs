@@ -34,6 +34,30 @@ pub struct Config {
     pub sms: SmsConfig,
     /// The carrier gateways numgate exchanges device tokens with.
     pub carriers: CarriersConfig,
+    pub fusion: FusionConfig,
+}
+
+/// `[fusion]`: Fusion-Auth scenes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FusionConfig {
+    /// The number users send upstream SMS to (what the SMS centre delivers MO
+    /// messages for).
+    pub service_number: String,
+    /// How long one scene run may take, start to VerifyToken.
+    pub session_secs: i64,
+    /// How long the tenant's backend has to redeem a VerifyToken.
+    pub verify_token_secs: i64,
+}
+
+impl Default for FusionConfig {
+    fn default() -> Self {
+        Self {
+            service_number: numgate_domain::fusion::DEFAULT_SERVICE_NUMBER.to_owned(),
+            session_secs: 900,
+            verify_token_secs: 600,
+        }
+    }
 }
 
 /// `[carriers]`: each gateway numgate may ask, with numgate's credentials there.
@@ -163,6 +187,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             max_body_bytes: 64 * 1024,
             sms: SmsConfig::default(),
+            fusion: FusionConfig::default(),
             carriers: CarriersConfig::default(),
         }
     }
@@ -197,7 +222,7 @@ pub enum ConfigError {
 /// Others with the prefix (`NUMGATE_TEST_DATABASE_URL`, `NUMGATE_VENV`) belong to
 /// tools and tests, not to the server.
 fn is_config_key(key: &str) -> bool {
-    const TOP: [&str; 10] = [
+    const TOP: [&str; 11] = [
         "listen",
         "data_dir",
         "database_url",
@@ -208,10 +233,11 @@ fn is_config_key(key: &str) -> bool {
         "max_body_bytes",
         "sms",
         "carriers",
+        "fusion",
     ];
     let key = key.to_ascii_lowercase();
     let first = key.split("__").next().unwrap_or_default();
-    let nested = ["sms", "carriers"];
+    let nested = ["sms", "carriers", "fusion"];
     TOP.contains(&first) && (!nested.contains(&first) || key.starts_with(&format!("{first}__")))
 }
 
@@ -329,6 +355,18 @@ impl Config {
                     ));
                 }
             }
+        }
+        let f = &self.fusion;
+        if !(3..=21).contains(&f.service_number.len())
+            || !f.service_number.bytes().all(|b| b.is_ascii_digit())
+        {
+            return bad("fusion.service_number must be 3 to 21 digits");
+        }
+        if !(60..=3600).contains(&f.session_secs) {
+            return bad("fusion.session_secs must be 60 to 3600");
+        }
+        if !(60..=3600).contains(&f.verify_token_secs) {
+            return bad("fusion.verify_token_secs must be 60 to 3600");
         }
         if self
             .carriers

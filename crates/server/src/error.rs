@@ -25,6 +25,7 @@ pub enum BizCode {
     VerifySchemeConflict,
     PackSignConflict,
     BundleIdConflict,
+    InvalidApp,
 }
 
 impl BizCode {
@@ -44,6 +45,7 @@ impl BizCode {
             Self::VerifySchemeConflict => "isv.VERIFY_SCHEME_CONFLICT",
             Self::PackSignConflict => "isv.PACK_SIGN_CONFLICT",
             Self::BundleIdConflict => "isv.BUNDLE_ID_CONFLICT",
+            Self::InvalidApp => "isv.INVALID_APP",
         }
     }
 }

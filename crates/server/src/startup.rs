@@ -86,6 +86,7 @@ impl Application {
             config: Arc::new(config),
             secrets,
             hasher: data.master_key.code_hasher(),
+            captcha_key: Arc::new(data.master_key.captcha_key()),
             dispatch_wake: dispatcher.waker(),
             tenants: Default::default(),
             metrics: crate::metrics::handle(),
@@ -116,9 +117,12 @@ impl Application {
         let dispatcher = tokio::spawn(self.dispatcher.run(stop_rx.clone()));
         let purger = tokio::spawn(purge_loop(self.state.clone(), stop_rx));
         let app = router(self.state);
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         let _ = stop_tx.send(true);
         let _ = dispatcher.await;
         let _ = purger.await;
@@ -148,6 +152,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/client/v1/app/config",
             axum::routing::post(crate::client_api::app_config::handler),
+        )
+        .route(
+            "/client/v1/fusion/start",
+            axum::routing::post(crate::client_api::fusion::start),
+        )
+        .route(
+            "/client/v1/fusion/step",
+            axum::routing::post(crate::client_api::fusion::step),
         )
         .route(
             "/client/v1/app/token",

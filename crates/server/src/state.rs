@@ -19,6 +19,8 @@ pub struct AppState {
     /// Opens AccessKey secrets and seals queued message texts.
     pub secrets: SecretBox,
     pub hasher: CodeHasher,
+    /// Signs CAPTCHA challenges (derived from the master key: every node agrees).
+    pub captcha_key: Arc<zeroize::Zeroizing<[u8; 32]>>,
     /// Wakes the SMS dispatcher of this node once a send has committed.
     pub dispatch_wake: Arc<Notify>,
     pub tenants: TenantCache,

@@ -2,16 +2,19 @@
 //! service function and shapes the payload; the gateway adds the envelope.
 
 mod check_sms_verify_code;
+mod create_scheme_config;
 mod create_verify_scheme;
 mod delete_verify_scheme;
 mod describe_verify_scheme;
 mod get_auth_token;
+mod get_fusion_auth_token;
 mod get_mobile;
 mod get_phone_with_token;
 mod query_send_details;
 mod send_sms_verify_code;
 mod verify_mobile;
 mod verify_phone_with_token;
+mod verify_with_fusion_auth_token;
 
 use numgate_store::Tenant;
 use serde_json::{Map, Value};
@@ -42,6 +45,9 @@ pub enum Action {
     GetAuthToken,
     GetPhoneWithToken,
     VerifyPhoneWithToken,
+    CreateSchemeConfig,
+    GetFusionAuthToken,
+    VerifyWithFusionAuthToken,
 }
 
 impl Action {
@@ -58,6 +64,9 @@ impl Action {
             "GetAuthToken" => Self::GetAuthToken,
             "GetPhoneWithToken" => Self::GetPhoneWithToken,
             "VerifyPhoneWithToken" => Self::VerifyPhoneWithToken,
+            "CreateSchemeConfig" => Self::CreateSchemeConfig,
+            "GetFusionAuthToken" => Self::GetFusionAuthToken,
+            "VerifyWithFusionAuthToken" => Self::VerifyWithFusionAuthToken,
             _ => return None,
         })
     }
@@ -75,6 +84,9 @@ impl Action {
             Self::GetAuthToken => "GetAuthToken",
             Self::GetPhoneWithToken => "GetPhoneWithToken",
             Self::VerifyPhoneWithToken => "VerifyPhoneWithToken",
+            Self::CreateSchemeConfig => "CreateSchemeConfig",
+            Self::GetFusionAuthToken => "GetFusionAuthToken",
+            Self::VerifyWithFusionAuthToken => "VerifyWithFusionAuthToken",
         }
     }
 
@@ -96,6 +108,11 @@ impl Action {
             Self::GetAuthToken => get_auth_token::run(state, caller, params).await,
             Self::GetPhoneWithToken => get_phone_with_token::run(state, caller, params).await,
             Self::VerifyPhoneWithToken => verify_phone_with_token::run(state, caller, params).await,
+            Self::CreateSchemeConfig => create_scheme_config::run(state, caller, params).await,
+            Self::GetFusionAuthToken => get_fusion_auth_token::run(state, caller, params).await,
+            Self::VerifyWithFusionAuthToken => {
+                verify_with_fusion_auth_token::run(state, caller, params).await
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod app_config;
 pub mod app_token;
+pub mod fusion;
 pub mod h5_confirm;
 
 /// `GET /client/v1/h5/sdk.js`: the H5 JavaScript SDK, embedded in the binary.

@@ -3,6 +3,7 @@
 
 pub mod carrier_tokens;
 pub mod codes;
+pub mod fusion;
 pub mod h5;
 pub mod keys;
 pub mod schemes;

@@ -5,6 +5,7 @@ mod browser;
 mod captcha;
 mod carriers;
 mod codes;
+mod fusion;
 mod gateway;
 mod helpers;
 mod malformed;
