@@ -96,6 +96,20 @@ impl SimState {
             .cloned()
     }
 
+    /// The subscriber of any simulated network holding an E.164 number: CAMARA
+    /// subscribers by their number, the mainland networks' by `+86` and theirs.
+    /// What SIM Swap answers for, as an Open Gateway aggregator covering the
+    /// mainland operators would.
+    pub(crate) fn subscriber_by_e164(&self, number: &str) -> Option<SubscriberConfig> {
+        lock(&self.subscribers)
+            .values()
+            .find(|s| match s.carrier {
+                Carrier::Camara => s.number == number,
+                _ => number.strip_prefix("+86") == Some(s.number.as_str()),
+            })
+            .cloned()
+    }
+
     /// The key of an app, if registered with that carrier.
     pub(crate) fn app_key(&self, carrier: Carrier, app_id: &str) -> Option<&str> {
         self.apps

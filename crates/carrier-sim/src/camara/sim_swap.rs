@@ -44,7 +44,7 @@ fn subject(
         (None, Some(n)) => n,
     };
     let subscriber = state
-        .camara_subscriber_by_number(&number)
+        .subscriber_by_e164(&number)
         .ok_or_else(ApiError::identifier_not_found)?;
     if !subscriber.sim_swap_applicable {
         return Err(ApiError::service_not_applicable());

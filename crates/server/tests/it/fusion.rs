@@ -9,14 +9,19 @@ use std::time::Duration;
 
 use numgate_carrier_sim::SimConfig;
 use numgate_client::OpenApi;
-use numgate_server::config::{CarriersConfig, TokenCarrierConfig};
-use numgate_store::NewInbound;
+use numgate_server::config::{CamaraConfig, CarriersConfig, TokenCarrierConfig};
+use numgate_store::{NewInbound, PutPolicy};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::{spawn_app_with, TestApp};
 
 const SIM: &str = r#"
+[[subscriber]]
+address = "127.0.0.43"
+number = "13800000043"
+carrier = "cm"
+sim_swap_date = "SWAPPED"
 [[subscriber]]
 address = "127.0.0.41"
 number = "13800000041"
@@ -30,6 +35,11 @@ mobile_data = false
 carrier = "cm"
 app_id = "300011"
 app_key = "cm-key"
+[[camara_client]]
+client_id = "numgate"
+client_secret = "camara-secret"
+redirect_uris = ["http://127.0.0.1/cb"]
+scopes = ["sim-swap", "sim-swap:retrieve-date"]
 "#;
 
 const PACKAGE: &str = "com.acme.fusion";
@@ -56,14 +66,18 @@ async fn world() -> World {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sim = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    // 13800000043's SIM was swapped two days ago.
+    let swapped = (chrono::Utc::now() - chrono::Duration::days(2))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     tokio::spawn(numgate_carrier_sim::run(
-        SimConfig::from_toml(SIM).unwrap(),
+        SimConfig::from_toml(&SIM.replace("SWAPPED", &swapped)).unwrap(),
         listener,
         async {
             let _ = rx.await;
         },
     ));
     let url = sim.clone();
+    let sim_url = sim.clone();
     let app = spawn_app_with(move |c| {
         c.carriers = CarriersConfig {
             timeout_ms: Some(1_000),
@@ -72,6 +86,13 @@ async fn world() -> World {
                 app_id: "300011".into(),
                 app_key: "cm-key".into(),
                 accounts: Vec::new(),
+            }),
+            camara: Some(CamaraConfig {
+                url: format!("{sim_url}/camara"),
+                client_id: "numgate".into(),
+                client_secret: "camara-secret".into(),
+                redirect_uri: "http://127.0.0.1/cb".into(),
+                hashed: false,
             }),
             ..CarriersConfig::default()
         };
@@ -500,4 +521,75 @@ async fn tokens_are_bound_to_their_scheme_app_and_tenant() {
         )
         .await;
     assert_eq!(status, 400, "change number needs the number up front: {v}");
+}
+
+#[tokio::test]
+async fn a_recently_swapped_sim_is_refused_or_stepped_up_as_the_policy_says() {
+    let w = world().await;
+    // By default a number whose SIM was swapped two days ago may not become an
+    // account's new number.
+    let mut phone = Phone::new(&w, "127.0.0.43");
+    let v = phone
+        .start(&w.token, "100002", json!({"Number": "13800000043"}))
+        .await;
+    assert_eq!(
+        (v["Step"].as_str(), v["Node"].as_str()),
+        (Some("refused"), Some("number_risk")),
+        "{v}"
+    );
+    // The same number, not swapped, would go on to its SMS code.
+    let mut other = Phone::new(&w, "127.0.0.41");
+    let v = other
+        .start(&w.token, "100002", json!({"Number": "13800000041"}))
+        .await;
+    assert_eq!(v["Step"], "sms_code", "{v}");
+
+    // The tenant's global policy steps such numbers up with a CAPTCHA instead.
+    let default = numgate_domain::fusion::default_graph(
+        numgate_domain::fusion::Scene::ChangeNumber,
+        &numgate_domain::fusion::SmsDefaults {
+            sign_name: "速通互联验证码".into(),
+            template_code: "100002".into(),
+            service_number: numgate_domain::fusion::DEFAULT_SERVICE_NUMBER.into(),
+        },
+    );
+    let mut graph = serde_json::to_value(&default).unwrap();
+    for node in graph["nodes"].as_array_mut().unwrap() {
+        if node["id"] == "number_risk" {
+            node["settings"]["on_high"] = json!({"action": "captcha", "base_difficulty": 1000});
+        }
+    }
+    let data = numgate_server::open_data_dir(&w.app.config).await.unwrap();
+    let tenant = data.store.find_tenant("default").await.unwrap().unwrap();
+    data.store
+        .put_policy(PutPolicy {
+            tenant_id: tenant.id,
+            scene: 100002,
+            scheme: None,
+            graph: graph.to_string(),
+            inherit: false,
+            logging: true,
+            expected_version: None,
+            actor: "test".into(),
+            at: 0,
+        })
+        .await
+        .unwrap();
+    let v = phone
+        .start(&w.token, "100002", json!({"Number": "13800000043"}))
+        .await;
+    assert_eq!(v["Step"], "captcha", "{v}");
+    let v = phone
+        .step(json!({"Action": "captcha", "Payload": solve(&v["Challenge"])}))
+        .await;
+    assert_eq!(v["Step"], "sms_code", "{v}");
+
+    // Each refused attempt is recorded with the rules that fired.
+    let attempts = data.store.list_attempts(tenant.id, true, 10).await.unwrap();
+    assert_eq!(attempts.len(), 1, "one refused run so far");
+    assert!(
+        attempts[0].fired_rules.contains("sim_swap"),
+        "{}",
+        attempts[0].fired_rules
+    );
 }
