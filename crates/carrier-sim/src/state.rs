@@ -88,14 +88,6 @@ impl SimState {
             .cloned()
     }
 
-    /// The CAMARA subscriber holding an E.164 number.
-    pub(crate) fn camara_subscriber_by_number(&self, number: &str) -> Option<SubscriberConfig> {
-        lock(&self.subscribers)
-            .values()
-            .find(|s| s.carrier == Carrier::Camara && s.number == number)
-            .cloned()
-    }
-
     /// The subscriber of any simulated network holding an E.164 number: CAMARA
     /// subscribers by their number, the mainland networks' by `+86` and theirs.
     /// What SIM Swap answers for, as an Open Gateway aggregator covering the

@@ -138,6 +138,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(crate::metrics::render))
         .route("/client/v1/h5/sdk.js", get(crate::client_api::h5_sdk))
         .route("/client/v1/h5/demo.html", get(crate::client_api::h5_demo))
+        .route(
+            "/client/v1/h5/fusion-demo.html",
+            get(crate::client_api::h5_fusion_demo),
+        )
         .route("/client/v1/openapi.json", get(crate::client_api::openapi))
         .route(
             "/client/v1/h5/config",
@@ -155,11 +159,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/client/v1/fusion/start",
-            axum::routing::post(crate::client_api::fusion::start),
+            axum::routing::post(crate::client_api::fusion::start)
+                .options(crate::client_api::h5_confirm::preflight),
         )
         .route(
             "/client/v1/fusion/step",
-            axum::routing::post(crate::client_api::fusion::step),
+            axum::routing::post(crate::client_api::fusion::step)
+                .options(crate::client_api::h5_confirm::preflight),
         )
         .route(
             "/client/v1/app/token",

@@ -14,7 +14,8 @@ use std::net::SocketAddr;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use numgate_domain::access_token::FusionAuthToken;
 use numgate_domain::fusion::{EndpointSignals, Scene};
@@ -78,11 +79,35 @@ fn internal(e: crate::error::ApiError) -> ClientError {
     }
 }
 
+/// A web page may call from its scheme's origin (the app identity of a Web
+/// scheme's token is its origin): the answer lets that origin read it. A page on
+/// another origin is refused; apps (no `Origin`) are not concerned.
+fn web_origin<'a>(headers: &HeaderMap, app: &'a str) -> Result<Option<&'a str>, ClientError> {
+    match headers.get("origin").and_then(|o| o.to_str().ok()) {
+        None => Ok(None),
+        Some(o) if o == app => Ok(Some(app)),
+        Some(_) => Err(ClientError::new(
+            StatusCode::FORBIDDEN,
+            "OriginMismatch",
+            "the page is not on the scheme's origin",
+        )),
+    }
+}
+
+fn with_origin(answer: Json<Value>, origin: Option<&str>) -> Response {
+    let mut resp = answer.into_response();
+    if let Some(o) = origin.and_then(|o| HeaderValue::from_str(o).ok()) {
+        resp.headers_mut().insert("access-control-allow-origin", o);
+    }
+    resp
+}
+
 pub async fn start(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, ClientError> {
+) -> Result<Response, ClientError> {
     if body.len() > MAX_BODY {
         return Err(BAD_REQUEST);
     }
@@ -95,6 +120,7 @@ pub async fn start(
                 "the token is invalid or expired",
             )
         })?;
+    let origin = web_origin(&headers, &token.app)?.map(str::to_owned);
     // A deleted scheme's tokens start nothing.
     if state
         .store
@@ -169,7 +195,10 @@ pub async fn start(
     )
     .await;
     match started {
-        Ok((session, step)) => Ok(Json(client::render(&state, &session, &step))),
+        Ok((session, step)) => Ok(with_origin(
+            Json(client::render(&state, &session, &step)),
+            origin.as_deref(),
+        )),
         Err(StartError::Input(_)) => Err(ClientError::new(
             StatusCode::BAD_REQUEST,
             "NumberMismatch",
@@ -187,7 +216,11 @@ struct StepRequest {
     action: Value,
 }
 
-pub async fn step(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ClientError> {
+pub async fn step(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ClientError> {
     if body.len() > MAX_BODY {
         return Err(BAD_REQUEST);
     }
@@ -197,6 +230,8 @@ pub async fn step(State(state): State<AppState>, body: Bytes) -> Result<Json<Val
         .await
         .map_err(internal)?
         .ok_or(SESSION_INVALID)?;
+    let origin = web_origin(&headers, &session.run.app)?.map(str::to_owned);
+    let origin = origin.as_deref();
     let current = session
         .run
         .walker
@@ -219,7 +254,10 @@ pub async fn step(State(state): State<AppState>, body: Bytes) -> Result<Json<Val
                 .await
                 .map_err(internal)?
                 .ok_or(moved)?;
-            Ok(Json(client::render(&state, &session, &next)))
+            Ok(with_origin(
+                Json(client::render(&state, &session, &next)),
+                origin,
+            ))
         }
         client::Outcome::Again(message) => {
             if !fusion::save(&state, &mut session).await.map_err(internal)? {
@@ -227,7 +265,7 @@ pub async fn step(State(state): State<AppState>, body: Bytes) -> Result<Json<Val
             }
             let mut v = client::render(&state, &session, &current);
             v["Error"] = Value::from(message);
-            Ok(Json(v))
+            Ok(with_origin(Json(v), origin))
         }
         client::Outcome::Misplaced => Err(ClientError::new(
             StatusCode::CONFLICT,

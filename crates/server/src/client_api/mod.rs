@@ -26,6 +26,15 @@ pub async fn h5_demo() -> impl IntoResponse {
     )
 }
 
+/// `GET /client/v1/h5/fusion-demo.html`: a page that runs a Fusion-Auth scene
+/// with the SDK (token and scene in the fragment).
+pub async fn h5_fusion_demo() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        include_str!("../../../../web/h5-fusion-demo.html"),
+    )
+}
+
 /// `GET /client/v1/openapi.json`: this API as OpenAPI 3, embedded in the binary.
 pub async fn openapi() -> impl IntoResponse {
     (

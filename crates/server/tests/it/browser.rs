@@ -13,7 +13,7 @@ use numgate_client::CreateVerifyScheme;
 use numgate_server::config::{CarriersConfig, TokenCarrierConfig};
 use serde_json::{json, Value};
 
-use crate::helpers::spawn_app_with;
+use crate::helpers::{spawn_app_with, texted_code, TestApp};
 
 const SIM: &str = r#"
 [[subscriber]]
@@ -99,12 +99,12 @@ async fn wait_text(c: &fantoccini::Client, css: &str, ok: impl Fn(&str) -> bool)
     }
 }
 
-#[tokio::test]
-async fn the_h5_demo_page_verifies_the_number_in_a_real_browser() {
-    let Some(path) = chromedriver() else { return };
+/// The simulator (one China Mobile SIM on 127.0.0.1, the browser's bearer) and
+/// numgate configured with it; the sender stops the simulator when dropped.
+async fn world() -> (TestApp, String, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sim = format!("http://{}", listener.local_addr().unwrap());
-    let (_stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(numgate_carrier_sim::run(
         SimConfig::from_toml(SIM).unwrap(),
         listener,
@@ -125,6 +125,37 @@ async fn the_h5_demo_page_verifies_the_number_in_a_real_browser() {
         };
     })
     .await;
+    (app, sim, stop)
+}
+
+/// Headless Chromium through chromedriver, with a profile of its own.
+async fn open_browser(path: &str) -> (Driver, fantoccini::Client, tempfile::TempDir) {
+    let driver = start_driver(path).await;
+    let profile = tempfile::tempdir().unwrap();
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--disable-quic",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }
+    });
+    let caps = caps.as_object().unwrap().clone().into_iter().collect();
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.1))
+        .await
+        .expect("a browser session");
+    (driver, client, profile)
+}
+
+#[tokio::test]
+async fn the_h5_demo_page_verifies_the_number_in_a_real_browser() {
+    let Some(path) = chromedriver() else { return };
+    let (app, sim, _stop) = world().await;
     let api = app.client();
     let page = format!("{}/client/v1/h5/demo.html", app.endpoint);
     let req = CreateVerifyScheme::web("h5demo", "Acme", &page, &app.endpoint);
@@ -150,25 +181,7 @@ async fn the_h5_demo_page_verifies_the_number_in_a_real_browser() {
     let access = tokens["TokenInfo"]["AccessToken"].as_str().unwrap();
     let jwt = tokens["TokenInfo"]["JwtToken"].as_str().unwrap();
 
-    let driver = start_driver(&path).await;
-    let profile = tempfile::tempdir().unwrap();
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--disable-quic",
-                format!("--user-data-dir={}", profile.path().display()),
-            ]
-        }
-    });
-    let caps = caps.as_object().unwrap().clone().into_iter().collect();
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.1))
-        .await
-        .expect("a browser session");
+    let (driver, client, _profile) = open_browser(&path).await;
     let result = async {
         client
             .goto(&format!(
@@ -223,4 +236,89 @@ async fn the_h5_demo_page_verifies_the_number_in_a_real_browser() {
     let (_, body) = api.call_raw("GetPhoneWithToken", &p).await.unwrap();
     let r: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(r["Data"]["Mobile"], "13812345678", "{r}");
+}
+
+/// Clicks a button or types into an input of the page.
+async fn type_and_ok(c: &fantoccini::Client, text: &str) {
+    let input = c.find(Locator::Css("#answer")).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(text).await.unwrap();
+    c.find(Locator::Css("#ok"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_fusion_demo_page_runs_scenes_in_a_real_browser() {
+    let Some(path) = chromedriver() else { return };
+    let (app, _sim, _stop) = world().await;
+    let api = app.client();
+    let call = |action: &'static str, params: Vec<(&'static str, String)>| {
+        let api = api.clone();
+        async move {
+            let p: BTreeMap<String, String> =
+                params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            let (_, body) = api.call_raw(action, &p).await.unwrap();
+            serde_json::from_slice::<Value>(&body).unwrap()
+        }
+    };
+    let page = format!("{}/client/v1/h5/fusion-demo.html", app.endpoint);
+    let r = call(
+        "CreateSchemeConfig",
+        vec![
+            ("SchemeName", "web".into()),
+            ("AppName", "Acme".into()),
+            ("Platform", "Web".into()),
+            ("H5Url", page.clone()),
+            ("H5Origin", app.endpoint.clone()),
+        ],
+    )
+    .await;
+    let scheme = r["Model"]["SchemeCode"].as_str().unwrap().to_owned();
+    let r = call(
+        "GetFusionAuthToken",
+        vec![
+            ("SchemeCode", scheme),
+            ("Platform", "Web".into()),
+            ("DurationSeconds", "900".into()),
+        ],
+    )
+    .await;
+    let token = r["Model"].as_str().unwrap().to_owned();
+
+    let (driver, client, _profile) = open_browser(&path).await;
+    let result = async {
+        // Logon: the SDK asks the carrier over the browser's connection.
+        client
+            .goto(&format!("{page}#token={token}&scene=100001"))
+            .await
+            .unwrap();
+        let logon = wait_text(&client, "#result", |t| !t.is_empty()).await;
+
+        // Reset password: the code texted to the number, typed into the page.
+        client
+            .goto(&format!(
+                "{page}#token={token}&scene=100003&number=13812345678"
+            ))
+            .await
+            .unwrap();
+        client.refresh().await.unwrap();
+        wait_text(&client, "#step", |t| t.starts_with("sms_code")).await;
+        let code = texted_code(&app, "13812345678").await;
+        type_and_ok(&client, &code).await;
+        let reset = wait_text(&client, "#result", |t| !t.is_empty()).await;
+        (logon, reset)
+    }
+    .await;
+    let _ = client.close().await;
+    drop(driver);
+
+    for (token, number) in [(result.0, "13812345678"), (result.1, "13812345678")] {
+        let r = call("VerifyWithFusionAuthToken", vec![("VerifyToken", token)]).await;
+        assert_eq!(r["Model"]["PhoneNumber"], number, "{r}");
+        assert_eq!(r["Model"]["VerifyResult"], "PASS", "{r}");
+    }
 }

@@ -14,7 +14,7 @@ use numgate_store::{NewInbound, PutPolicy};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{spawn_app_with, TestApp};
+use crate::helpers::{spawn_app_with, texted_code, TestApp};
 
 const SIM: &str = r#"
 [[subscriber]]
@@ -209,33 +209,6 @@ impl Phone {
             .unwrap();
         json!({"Action": "carrier", "Carrier": c["Carrier"], "CarrierToken": r["data"]["token"]})
     }
-}
-
-/// The newest code texted to `number`, read from the development outbox.
-async fn texted_code(app: &TestApp, number: &str) -> String {
-    let data = numgate_server::open_data_dir(&app.config).await.unwrap();
-    for _ in 0..200 {
-        let list = data
-            .store
-            .list_outbox(Some(&format!("86{number}")), 1)
-            .await
-            .unwrap();
-        if let Some(m) = list.first() {
-            let text = data
-                .master_key
-                .secret_box()
-                .open_string(&m.sealed_text)
-                .unwrap();
-            let digits: String = text
-                .chars()
-                .skip_while(|c| !c.is_ascii_digit())
-                .take_while(char::is_ascii_digit)
-                .collect();
-            return digits;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no code reached the outbox for {number}");
 }
 
 /// Solves an ALTCHA challenge as the widget does: SHA-256(salt + n) for n from 0.

@@ -184,3 +184,29 @@ pub fn phone() -> String {
     let n = N.fetch_add(1, Ordering::Relaxed);
     format!("138{:08}", (std::process::id() % 1000) * 100_000 + n)
 }
+
+/// The newest code texted to `number`, from the development outbox.
+pub async fn texted_code(app: &TestApp, number: &str) -> String {
+    let data = numgate_server::open_data_dir(&app.config).await.unwrap();
+    for _ in 0..200 {
+        let list = data
+            .store
+            .list_outbox(Some(&format!("86{number}")), 1)
+            .await
+            .unwrap();
+        if let Some(m) = list.first() {
+            let text = data
+                .master_key
+                .secret_box()
+                .open_string(&m.sealed_text)
+                .unwrap();
+            return text
+                .chars()
+                .skip_while(|c| !c.is_ascii_digit())
+                .take_while(char::is_ascii_digit)
+                .collect();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no code reached the outbox for {number}");
+}
