@@ -121,7 +121,7 @@ async fn world() -> World {
             ("Platform", "Android"),
             ("PackageName", PACKAGE),
             ("PackageSign", SIGN),
-            ("DurationSeconds", "900"),
+            ("DurationSeconds", "43200"),
         ],
     )
     .await;
@@ -565,4 +565,34 @@ async fn a_recently_swapped_sim_is_refused_or_stepped_up_as_the_policy_says() {
         "{}",
         attempts[0].fired_rules
     );
+}
+
+#[tokio::test]
+async fn frequency_rules_fire_exactly_past_their_threshold_and_their_window_slides() {
+    let w = world().await;
+    // The default endpoint rule: more than 10 runs per device in 60 minutes.
+    let start = |device: &'static str| {
+        let mut phone = Phone::new(&w, "127.0.0.41");
+        let token = w.token.clone();
+        async move {
+            let v = phone
+                .start(&token, "100001", json!({"DeviceId": device}))
+                .await;
+            v["Step"].as_str().unwrap().to_owned()
+        }
+    };
+    for n in 1..=10 {
+        assert_eq!(start("device-f").await, "carrier_consent", "run {n}");
+    }
+    assert_eq!(
+        start("device-f").await,
+        "captcha",
+        "the 11th run in the hour"
+    );
+    assert_eq!(start("device-g").await, "carrier_consent", "another device");
+    // 59 minutes on, the first ten are still in the window; at 61 they are not.
+    w.app.clock.advance_secs(59 * 60);
+    assert_eq!(start("device-f").await, "captcha");
+    w.app.clock.advance_secs(2 * 60);
+    assert_eq!(start("device-f").await, "carrier_consent");
 }
