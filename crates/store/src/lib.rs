@@ -334,6 +334,10 @@ pub trait InboundSms: Send + Sync {
     /// `text`, received at or after `since`, with one conditional update: of
     /// concurrent takes (on any node) exactly one gets each message.
     async fn take_inbound(&self, take: InboundTake) -> Result<bool>;
+    /// As [`InboundSms::take_inbound`] from any sender (`take.from` is ignored):
+    /// the sender of the message taken. For a session that learns the number
+    /// from the message itself; the text is random, so it names one user.
+    async fn take_inbound_from_anyone(&self, take: InboundTake) -> Result<Option<String>>;
     /// The latest messages, newest first.
     async fn list_inbound(&self, limit: u32) -> Result<Vec<InboundRecord>>;
 }

@@ -596,3 +596,77 @@ async fn frequency_rules_fire_exactly_past_their_threshold_and_their_window_slid
     w.app.clock.advance_secs(2 * 60);
     assert_eq!(start("device-f").await, "carrier_consent");
 }
+
+#[tokio::test]
+async fn an_upstream_sms_from_an_unknown_number_tells_the_number() {
+    let w = world().await;
+    // The tenant switches SMS codes off for logon: when one-click fails, the
+    // user texts the service number, and the message tells who they are.
+    let sms = numgate_domain::fusion::SmsDefaults {
+        sign_name: "速通互联验证码".into(),
+        template_code: "100001".into(),
+        service_number: numgate_domain::fusion::DEFAULT_SERVICE_NUMBER.into(),
+    };
+    let default = numgate_domain::fusion::default_graph(numgate_domain::fusion::Scene::Logon, &sms);
+    let mut graph = serde_json::to_value(&default).unwrap();
+    for node in graph["nodes"].as_array_mut().unwrap() {
+        if node["id"] == "sms_code" {
+            node["enabled"] = json!(false);
+        }
+    }
+    let data = numgate_server::open_data_dir(&w.app.config).await.unwrap();
+    let tenant = data.store.find_tenant("default").await.unwrap().unwrap();
+    data.store
+        .put_policy(PutPolicy {
+            tenant_id: tenant.id,
+            scene: 100001,
+            scheme: None,
+            graph: graph.to_string(),
+            inherit: false,
+            logging: true,
+            expected_version: None,
+            actor: "test".into(),
+            at: 0,
+        })
+        .await
+        .unwrap();
+    let mut phone = Phone::new(&w, "127.0.0.42");
+    phone.start(&w.token, "100001", json!({})).await;
+    let up = phone
+        .step(json!({"Action": "carrier", "Failed": "no_data"}))
+        .await;
+    assert_eq!(up["Step"], "upstream_sms", "{up}");
+    let (to, text) = (up["To"].as_str().unwrap(), up["Text"].as_str().unwrap());
+    // A message from outside the mainland proves nothing the scene can use.
+    data.store
+        .record_inbound(NewInbound {
+            from: "447700900001".into(),
+            to: to.into(),
+            text: text.into(),
+            received_at: numgate_domain::Clock::now_millis(&w.app.clock),
+        })
+        .await
+        .unwrap();
+    let v = phone.step(json!({"Action": "upstream"})).await;
+    assert_eq!(v["Step"], "refused", "the last method failed: {v}");
+
+    let mut phone = Phone::new(&w, "127.0.0.42");
+    phone.start(&w.token, "100001", json!({})).await;
+    let up = phone
+        .step(json!({"Action": "carrier", "Failed": "no_data"}))
+        .await;
+    let (to, text) = (up["To"].as_str().unwrap(), up["Text"].as_str().unwrap());
+    data.store
+        .record_inbound(NewInbound {
+            from: "8613800000042".into(),
+            to: to.into(),
+            text: text.into(),
+            received_at: numgate_domain::Clock::now_millis(&w.app.clock),
+        })
+        .await
+        .unwrap();
+    let done = phone.step(json!({"Action": "upstream"})).await;
+    assert_eq!(done["Step"], "done", "{done}");
+    let r = redeem(&w.app.client(), done["VerifyToken"].as_str().unwrap()).await;
+    assert_eq!(r["Model"]["PhoneNumber"], "13800000042", "{r}");
+}

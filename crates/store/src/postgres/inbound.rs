@@ -55,6 +55,25 @@ impl InboundSms for PgStore {
         Ok(taken.rows_affected() == 1)
     }
 
+    async fn take_inbound_from_anyone(&self, t: InboundTake) -> Result<Option<String>> {
+        // As `take_inbound`, without the sender in the match.
+        let row = sqlx::query(
+            "UPDATE inbound_sms SET consumed_at = $1 WHERE consumed_at IS NULL AND id = ( \
+               SELECT id FROM inbound_sms WHERE recipient = $2 \
+               AND received_at >= $3 AND consumed_at IS NULL AND text = $4 \
+               ORDER BY received_at, id LIMIT 1 FOR UPDATE) RETURNING sender",
+        )
+        .bind(t.now)
+        .bind(&t.to)
+        .bind(t.since)
+        .bind(&t.text)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(map_err)?;
+        row.map(|r| sqlx::Row::try_get::<String, _>(&r, "sender").map_err(map_err))
+            .transpose()
+    }
+
     async fn list_inbound(&self, limit: u32) -> Result<Vec<InboundRecord>> {
         sqlx::query(
             "SELECT id, sender, recipient, text, received_at, consumed_at FROM inbound_sms \

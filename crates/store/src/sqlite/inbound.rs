@@ -49,6 +49,22 @@ impl InboundSms for SqliteStore {
         .await
     }
 
+    async fn take_inbound_from_anyone(&self, t: InboundTake) -> Result<Option<String>> {
+        self.write_atomic(move |conn| {
+            all(
+                conn,
+                "UPDATE inbound_sms SET consumed_at = ? WHERE id = ( \
+                   SELECT id FROM inbound_sms WHERE recipient = ? \
+                   AND received_at >= ? AND consumed_at IS NULL AND text = ? \
+                   ORDER BY received_at, id LIMIT 1) RETURNING sender",
+                params![t.now, t.to, t.since, t.text],
+                |row| row.get::<_, String>(0).map_err(map_err),
+            )
+            .map(|v| v.into_iter().next())
+        })
+        .await
+    }
+
     async fn list_inbound(&self, limit: u32) -> Result<Vec<InboundRecord>> {
         let limit = i64::from(limit);
         self.read(move |conn| {

@@ -152,3 +152,45 @@ async fn messages_are_listed_newest_first() {
         assert_eq!(texts, vec!["m4", "m3", "m2"], "{}", b.name);
     }
 }
+
+#[tokio::test]
+async fn a_message_taken_from_anyone_tells_its_sender_once() {
+    for b in backends().await {
+        let s = &*b.store;
+        s.record_inbound(inbound(FROM, "ANY 7341", T0 + 10 * SEC))
+            .await
+            .unwrap();
+        for wrong in [
+            take("", "1069000001", "ANY 7341", T0),
+            take("", TO, "ANY 7342", T0),
+            take("", TO, "ANY 7341", T0 + 11 * SEC),
+        ] {
+            assert_eq!(
+                s.take_inbound_from_anyone(wrong).await.unwrap(),
+                None,
+                "{}",
+                b.name
+            );
+        }
+        let got = s
+            .take_inbound_from_anyone(take("ignored", TO, "ANY 7341", T0))
+            .await
+            .unwrap();
+        assert_eq!(got.as_deref(), Some(FROM), "{}", b.name);
+        assert_eq!(
+            s.take_inbound_from_anyone(take("", TO, "ANY 7341", T0))
+                .await
+                .unwrap(),
+            None,
+            "{}: taken once",
+            b.name
+        );
+        assert!(
+            !s.take_inbound(take(FROM, TO, "ANY 7341", T0))
+                .await
+                .unwrap(),
+            "{}",
+            b.name
+        );
+    }
+}

@@ -106,11 +106,8 @@ pub async fn prepare(
             if matches!(&session.run.pending, Pending::Upstream { node: n, .. } if n == node) {
                 return Ok(None);
             }
-            if number.is_none() {
-                // Matching an inbound message by its text alone (a sender not yet
-                // known) is not supported yet: the next method takes over.
-                return Ok(Some(Event::Failed));
-            }
+            // Without a number the inbound message tells it: the text is random.
+            let _ = number;
             let mut rng = rand::rngs::OsRng;
             let text: String = (0..settings.text_length)
                 .map(|_| TEXT_ALPHABET[rng.gen_range(0..TEXT_ALPHABET.len())] as char)
@@ -388,24 +385,33 @@ pub async fn act(
             },
             Action::Upstream,
         ) => {
-            let (Some(number), Pending::Upstream { text, since, .. }) =
-                (number, &session.run.pending)
-            else {
+            let Pending::Upstream { text, since, .. } = &session.run.pending else {
                 return Ok(Outcome::Event(Event::Failed));
             };
             let now = state.clock.now_millis();
-            let took = state
-                .store
-                .take_inbound(numgate_store::InboundTake {
-                    from: number.e164_digits(),
-                    to: settings.service_number.clone(),
-                    text: text.clone(),
-                    since: *since,
-                    now,
-                })
-                .await?;
-            if took {
-                Outcome::Event(Event::Succeeded { number: None })
+            let take = numgate_store::InboundTake {
+                from: number
+                    .as_ref()
+                    .map(PhoneNumber::e164_digits)
+                    .unwrap_or_default(),
+                to: settings.service_number.clone(),
+                text: text.clone(),
+                since: *since,
+                now,
+            };
+            let proven = match number {
+                Some(_) => state.store.take_inbound(take).await?.then_some(None),
+                // The sender, as the SMS centre gives it: E.164 digits.
+                None => match state.store.take_inbound_from_anyone(take).await? {
+                    Some(sender) => match sender_number(&sender) {
+                        Some(n) => Some(Some(n)),
+                        None => return Ok(Outcome::Event(Event::Failed)),
+                    },
+                    None => None,
+                },
+            };
+            if let Some(number) = proven {
+                Outcome::Event(Event::Succeeded { number })
             } else if now > since + i64::from(settings.wait_seconds) * 1000 {
                 Outcome::Event(Event::TimedOut)
             } else {
@@ -414,6 +420,13 @@ pub async fn act(
         }
         _ => Outcome::Misplaced,
     })
+}
+
+/// An inbound message's sender (E.164 digits) as a number; one that is not a
+/// mainland mobile number proves nothing the scene can use.
+fn sender_number(sender: &str) -> Option<PhoneNumber> {
+    let national = sender.strip_prefix("86")?;
+    PhoneNumber::parse(&CountryCode::mainland(), national).ok()
 }
 
 /// A wrong code: the same step again while tries are left, then the next method.
