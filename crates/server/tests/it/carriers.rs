@@ -757,6 +757,8 @@ async fn the_client_api_is_documented_as_openapi_3_at_a_stable_path() {
         "/client/v1/app/config",
         "/client/v1/app/token",
         "/client/v1/h5/confirm",
+        "/client/v1/fusion/start",
+        "/client/v1/fusion/step",
     ] {
         assert!(
             doc["paths"][path]["post"].is_object(),
