@@ -30,6 +30,21 @@ pub enum AcsError {
     /// `InvalidAccessKeyId.Inactive`, 400.
     #[error("Specified access key is disabled.")]
     AccessKeyInactive,
+    /// `InvalidSecurityToken.Malformed`, 400: the security token of temporary
+    /// credentials is not one this service issued, or was changed.
+    #[error("Specified SecurityToken is malformed.")]
+    SecurityTokenMalformed,
+    /// `InvalidSecurityToken.Expired`, 400.
+    #[error("Specified SecurityToken is expired.")]
+    SecurityTokenExpired,
+    /// `InvalidSecurityToken.MismatchWithAccessKey`, 400: the token was issued for
+    /// another temporary AccessKey, or sent with a permanent one.
+    #[error("Specified SecurityToken mismatch with the AccessKey.")]
+    SecurityTokenMismatch,
+    /// `Forbidden.RAM`, 403: the credentials may not call this action (temporary
+    /// credentials are limited to what they were granted for).
+    #[error("User not authorized to operate on the specified resource: these credentials may not call {}.", shown(.action))]
+    Forbidden { action: String },
     /// `SignatureDoesNotMatch`, 400. Neither the expected signature nor the string
     /// to sign is echoed: the latter holds parameter values such as codes.
     #[error("Specified signature does not match our calculation. Check the AccessKey secret and how the string to sign is built.")]
@@ -88,6 +103,10 @@ impl AcsError {
             Self::AccessKeyInactive => "InvalidAccessKeyId.Inactive",
             Self::SignatureDoesNotMatch => "SignatureDoesNotMatch",
             Self::SignatureNonceUsed => "SignatureNonceUsed",
+            Self::SecurityTokenMalformed => "InvalidSecurityToken.Malformed",
+            Self::SecurityTokenExpired => "InvalidSecurityToken.Expired",
+            Self::SecurityTokenMismatch => "InvalidSecurityToken.MismatchWithAccessKey",
+            Self::Forbidden { .. } => "Forbidden.RAM",
             Self::TimestampExpired { .. } => "InvalidTimeStamp.Expired",
             Self::TimestampFormat { .. } => "InvalidTimeStamp.Format",
             Self::IncompleteSignature { .. } => "IncompleteSignature",
@@ -113,6 +132,7 @@ impl AcsError {
         match self {
             Self::ActionNotFound { .. } | Self::AccessKeyNotFound => StatusCode::NOT_FOUND,
             Self::RequestEntityTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
@@ -139,6 +159,14 @@ impl AcsError {
                 "Sign with the official SDK, or follow API.md, Transport, for ACS3-HMAC-SHA256 or HMAC-SHA1."
             }
             Self::SignatureNonceUsed => "Use a fresh random nonce for every request, also on retries.",
+            Self::SecurityTokenMalformed
+            | Self::SecurityTokenExpired
+            | Self::SecurityTokenMismatch => {
+                "Send the StsAccessKeyId, StsAccessKeySecret and StsToken of one GetSmsAuthTokens answer, before its ExpireTime; ask the backend for new ones when they expire."
+            }
+            Self::Forbidden { .. } => {
+                "Temporary credentials of GetSmsAuthTokens may only call SendSmsVerifyCode, with the SignName and TemplateCode they were granted for."
+            }
             Self::TimestampExpired { .. } | Self::TimestampFormat { .. } => {
                 "Send the current UTC time as yyyy-MM-ddTHH:mm:ssZ and keep the client clock in sync."
             }
@@ -214,6 +242,33 @@ mod tests {
                 400,
             ),
             (AcsError::SignatureNonceUsed, "SignatureNonceUsed", 400),
+            (
+                AcsError::SecurityTokenMalformed,
+                "InvalidSecurityToken.Malformed",
+                400,
+            ),
+            (
+                AcsError::SecurityTokenExpired,
+                "InvalidSecurityToken.Expired",
+                400,
+            ),
+            (
+                AcsError::SecurityTokenMismatch,
+                "InvalidSecurityToken.MismatchWithAccessKey",
+                400,
+            ),
+            (
+                AcsError::Forbidden {
+                    action: "GetMobile".into(),
+                },
+                "Forbidden.RAM",
+                403,
+            ),
+            (
+                AcsError::missing("SecurityToken"),
+                "MissingSecurityToken",
+                400,
+            ),
             (
                 AcsError::TimestampExpired {
                     request: "a".into(),

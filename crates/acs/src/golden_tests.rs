@@ -1,5 +1,6 @@
 //! Golden vectors: requests captured from the official Python SDK must verify,
-//! and any change to what they sign must not.
+//! and any change to what they sign must not. Two of them were sent with
+//! temporary (STS) credentials: their security token is parsed and signed too.
 
 use std::collections::BTreeMap;
 
@@ -15,6 +16,9 @@ use crate::{AcsError, ParsedRequest, Scheme};
 struct Fixture {
     access_key_id: String,
     access_key_secret: String,
+    /// Only the fixtures made with temporary credentials have one.
+    #[serde(default)]
+    security_token: Option<String>,
     expected: Expected,
     request: Captured,
 }
@@ -34,7 +38,7 @@ struct Captured {
     body: String,
 }
 
-const FIXTURES: [(&str, Scheme, &str); 4] = [
+const FIXTURES: [(&str, Scheme, &str); 6] = [
     (
         "send_sms_verify_code_v3",
         Scheme::V3,
@@ -54,6 +58,16 @@ const FIXTURES: [(&str, Scheme, &str); 4] = [
         "check_sms_verify_code_v1",
         Scheme::V1,
         include_str!("../tests/fixtures/check_sms_verify_code_v1.json"),
+    ),
+    (
+        "send_sms_verify_code_sts_v3",
+        Scheme::V3,
+        include_str!("../tests/fixtures/send_sms_verify_code_sts_v3.json"),
+    ),
+    (
+        "send_sms_verify_code_sts_v1",
+        Scheme::V1,
+        include_str!("../tests/fixtures/send_sms_verify_code_sts_v1.json"),
     ),
 ];
 
@@ -125,6 +139,29 @@ fn sdk_requests_parse_to_the_action_version_and_params_sent() {
         assert_eq!(parsed.version(), fixture.expected.version, "{name}");
         assert_eq!(parsed.params(), &fixture.expected.params, "{name}");
         assert!(!parsed.nonce().is_empty(), "{name}");
+        assert_eq!(
+            parsed.security_token(),
+            fixture.security_token.as_deref(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn both_signature_versions_of_the_sdk_send_sts_credentials() {
+    let sts: Vec<_> = fixtures()
+        .into_iter()
+        .filter(|(_, _, f, _)| f.security_token.is_some())
+        .collect();
+    assert_eq!(sts.len(), 2);
+    for (name, _, fixture, owned) in sts {
+        assert!(fixture.access_key_id.starts_with("STS."), "{name}");
+        let parsed = parse_ok(name, &owned);
+        assert!(!parsed.params().contains_key("SecurityToken"), "{name}");
+        assert!(
+            !format!("{parsed:?}").contains(fixture.security_token.as_deref().unwrap_or("-")),
+            "{name}: Debug hides the token"
+        );
     }
 }
 
@@ -194,11 +231,13 @@ fn sixteen_minutes_of_skew_either_way_is_expired() {
 
 /// Values that are checked before the signature: changing them is refused with
 /// their own error instead of `SignatureDoesNotMatch`.
-const CHECKED_BEFORE_SIGNATURE: [&str; 4] = [
+const CHECKED_BEFORE_SIGNATURE: [&str; 5] = [
     "SignatureMethod",
     "SignatureVersion",
     "Version",
     "x-acs-version",
+    // Must repeat the Authorization header's Credential.
+    "x-acs-accesskey-id",
 ];
 
 #[test]
@@ -332,11 +371,64 @@ fn a_replayed_v3_request_without_a_signed_header_is_incomplete() {
         );
         let mut added = owned.clone();
         added.set_header("x-acs-security-token", "t");
-        assert_eq!(
-            added.parse().unwrap_err().code(),
-            "IncompleteSignature",
-            "{name}"
-        );
-        drop(fixture);
+        if fixture.security_token.is_some() {
+            // The SDK signed its token header: another value is another request.
+            assert_eq!(
+                verify(&added, &fixture.access_key_secret, now_of(&owned)),
+                Err(AcsError::SignatureDoesNotMatch),
+                "{name}"
+            );
+        } else {
+            assert_eq!(
+                added.parse().unwrap_err().code(),
+                "IncompleteSignature",
+                "{name}"
+            );
+        }
+    }
+}
+
+fn now_of(owned: &Owned) -> DateTime<Utc> {
+    parse_ok("fixture", owned).timestamp()
+}
+
+#[test]
+fn an_sts_request_without_its_token_or_with_another_key_id_header_fails() {
+    for (name, scheme, fixture, owned) in fixtures() {
+        if fixture.security_token.is_none() {
+            continue;
+        }
+        let now = now_of(&owned);
+        let mut stripped = owned.clone();
+        match scheme {
+            Scheme::V3 => {
+                // Dropped from the request but still named in SignedHeaders.
+                stripped.headers.remove("x-acs-security-token");
+                assert_eq!(
+                    stripped.parse().unwrap_err().code(),
+                    "IncompleteSignature",
+                    "{name}"
+                );
+                let mut other_id = owned.clone();
+                other_id.set_header("x-acs-accesskey-id", "STS.other");
+                assert_eq!(
+                    other_id.parse().unwrap_err().code(),
+                    "InvalidParameter",
+                    "{name}"
+                );
+            }
+            Scheme::V1 => {
+                let mut pairs = query_pairs(&owned.query);
+                pairs.retain(|(k, _)| k != "SecurityToken");
+                stripped.query = encode_query(&pairs);
+                let parsed = stripped.parse().expect("parses");
+                assert_eq!(parsed.security_token(), None, "{name}");
+                assert_eq!(
+                    parsed.verify(&fixture.access_key_secret, now),
+                    Err(AcsError::SignatureDoesNotMatch),
+                    "{name}"
+                );
+            }
+        }
     }
 }

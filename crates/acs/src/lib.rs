@@ -35,6 +35,12 @@
 //!   `SignatureMethod=HMAC-SHA1`, `SignatureVersion=1.0`, `AccessKeyId`,
 //!   `Signature`; the string to sign uses `POST`. It also sends `x-acs-action`
 //!   and `x-acs-version` headers, unsigned: V1 ignores headers.
+//! - With temporary (STS) credentials (`Config(access_key_id, access_key_secret,
+//!   security_token)`, credential type `sts`): V3 adds the headers
+//!   `x-acs-accesskey-id` (the key id again) and `x-acs-security-token`, signed
+//!   like the others; V1 adds a `SecurityToken` parameter, signed like the others.
+//!   [`ParsedRequest::security_token`] returns it; the key id of the header must
+//!   be the `Credential`'s.
 //!
 //! # Choices
 //!
@@ -68,7 +74,7 @@ pub use encode::percent_encode;
 pub use error::{AcsError, ThrottlingScope};
 pub use params::{MAX_NAME_BYTES, MAX_PARAMS, MAX_VALUE_BYTES};
 pub use request::{parse, ParsedRequest, RawRequest, Scheme, MAX_REQUEST_BYTES};
-pub use sign::{sign_v1, sign_v3, SignedRequest, USER_AGENT};
+pub use sign::{sign_v1, sign_v1_sts, sign_v3, sign_v3_sts, SignedRequest, USER_AGENT};
 pub use verify::MAX_CLOCK_SKEW;
 
 /// The only API version served: Dypnsapi 2017-05-25.

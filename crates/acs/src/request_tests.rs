@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use http::Method;
 
-use crate::sign::{sign_v1, sign_v3};
+use crate::sign::{sign_v1, sign_v1_sts, sign_v3, sign_v3_sts};
 use crate::testing::{sign_v3_in_place, v3_request, Owned};
 use crate::{AcsError, VERSION};
 
@@ -351,6 +351,149 @@ fn debug_output_hides_the_signature_and_parameter_values() {
             .and_then(|a| a.rsplit("Signature=").next().map(str::to_owned))
             .unwrap_or(signature);
         assert!(!debug.contains(&hidden), "{debug}");
+    }
+}
+
+const TOKEN: &str = "CAIS/sts+token=1";
+
+fn security_token(owned: &Owned) -> Option<String> {
+    owned
+        .parse()
+        .expect("parses")
+        .security_token()
+        .map(str::to_owned)
+}
+
+#[test]
+fn a_signed_v3_security_token_header_is_the_requests_token() {
+    let mut owned = v3_request(Method::POST, "PhoneNumber=1", b"", now());
+    owned.set_header("x-acs-security-token", TOKEN);
+    owned.set_header("x-acs-accesskey-id", "STS.AK");
+    sign_v3_in_place(&mut owned, "STS.AK", SECRET);
+    let parsed = owned.parse().expect("parses");
+    assert_eq!(parsed.security_token(), Some(TOKEN));
+    assert_eq!(parsed.access_key_id(), "STS.AK");
+    assert_eq!(parsed.params().keys().collect::<Vec<_>>(), ["PhoneNumber"]);
+    assert_eq!(parsed.verify(SECRET, now()), Ok(()));
+
+    let mut changed = owned.clone();
+    changed.set_header("x-acs-security-token", "CAIS/other");
+    assert_eq!(
+        changed.parse().expect("parses").verify(SECRET, now()),
+        Err(AcsError::SignatureDoesNotMatch)
+    );
+}
+
+#[test]
+fn a_v3_request_without_a_token_has_none() {
+    let mut owned = v3_request(Method::POST, "", b"", now());
+    sign_v3_in_place(&mut owned, AK, SECRET);
+    assert_eq!(security_token(&owned), None);
+    // An empty header is no token either.
+    let mut empty = v3_request(Method::POST, "", b"", now());
+    empty.set_header("x-acs-security-token", "");
+    sign_v3_in_place(&mut empty, AK, SECRET);
+    assert_eq!(security_token(&empty), None);
+}
+
+#[test]
+fn an_unsigned_v3_security_token_is_incomplete() {
+    let mut owned = v3_request(Method::POST, "", b"", now());
+    sign_v3_in_place(&mut owned, "STS.AK", SECRET);
+    owned.set_header("x-acs-security-token", TOKEN);
+    assert_eq!(code(&owned), "IncompleteSignature");
+}
+
+#[test]
+fn the_v3_key_id_header_must_repeat_the_credential() {
+    let mut owned = v3_request(Method::POST, "", b"", now());
+    owned.set_header("x-acs-security-token", TOKEN);
+    owned.set_header("x-acs-accesskey-id", "STS.other");
+    sign_v3_in_place(&mut owned, "STS.AK", SECRET);
+    assert_eq!(code(&owned), "InvalidParameter");
+}
+
+#[test]
+fn a_v3_token_may_come_from_the_signed_query_but_must_agree_with_the_header() {
+    let mut owned = v3_request(Method::POST, "SecurityToken=CAIS%2Fq", b"", now());
+    sign_v3_in_place(&mut owned, "STS.AK", SECRET);
+    let parsed = owned.parse().expect("parses");
+    assert_eq!(parsed.security_token(), Some("CAIS/q"));
+    assert!(parsed.params().is_empty());
+    assert_eq!(parsed.verify(SECRET, now()), Ok(()));
+
+    let mut both = v3_request(Method::POST, "SecurityToken=CAIS%2Fq", b"", now());
+    both.set_header("x-acs-security-token", TOKEN);
+    sign_v3_in_place(&mut both, "STS.AK", SECRET);
+    assert_eq!(code(&both), "InvalidParameter");
+}
+
+#[test]
+fn a_v1_security_token_parameter_is_signed_and_not_passed_on() {
+    let signed = v1(&[("PhoneNumber", "1")]);
+    assert_eq!(security_token(&signed), None);
+    let with_token = Owned::from_signed(&sign_v1_sts(
+        "STS.AK",
+        SECRET,
+        TOKEN,
+        "h",
+        "SendSmsVerifyCode",
+        VERSION,
+        &[("PhoneNumber".to_owned(), "1".to_owned())].into(),
+        now(),
+        "n",
+    ));
+    let parsed = with_token.parse().expect("parses");
+    assert_eq!(parsed.security_token(), Some(TOKEN));
+    assert_eq!(parsed.params().keys().collect::<Vec<_>>(), ["PhoneNumber"]);
+    assert_eq!(parsed.verify(SECRET, now()), Ok(()));
+    assert_eq!(
+        with_query_param(&with_token, "SecurityToken", "CAIS%2Fother")
+            .parse()
+            .expect("parses")
+            .verify(SECRET, now()),
+        Err(AcsError::SignatureDoesNotMatch)
+    );
+    // V1 ignores headers: a token header is neither read nor a reason to refuse.
+    let mut header_only = signed.clone();
+    header_only.set_header("x-acs-security-token", TOKEN);
+    assert_eq!(security_token(&header_only), None);
+}
+
+#[test]
+fn sts_signing_round_trips_in_both_schemes_and_debug_hides_the_token() {
+    let params = [("PhoneNumber".to_owned(), "1".to_owned())].into();
+    for signed in [
+        sign_v3_sts(
+            "STS.AK",
+            SECRET,
+            TOKEN,
+            "h",
+            "SendSmsVerifyCode",
+            VERSION,
+            &params,
+            now(),
+            "n",
+        ),
+        sign_v1_sts(
+            "STS.AK",
+            SECRET,
+            TOKEN,
+            "h",
+            "SendSmsVerifyCode",
+            VERSION,
+            &params,
+            now(),
+            "n",
+        ),
+    ] {
+        let parsed = Owned::from_signed(&signed).parse().expect("parses");
+        assert_eq!(parsed.access_key_id(), "STS.AK");
+        assert_eq!(parsed.security_token(), Some(TOKEN));
+        assert_eq!(parsed.verify(SECRET, now()), Ok(()));
+        let debug = format!("{parsed:?}");
+        assert!(!debug.contains("sts+token"), "{debug}");
+        assert!(debug.contains("has_security_token: true"), "{debug}");
     }
 }
 

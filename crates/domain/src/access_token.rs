@@ -272,6 +272,70 @@ impl std::fmt::Debug for AccessToken {
     }
 }
 
+/// The StsToken of `GetSmsAuthTokens`: what the temporary AccessKey
+/// `sts_key_id` may do, for whom, until when. Sent back by the client SDK as
+/// the security token of every call made with those credentials.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsAuthGrant {
+    /// Always `"sms-auth"`.
+    pub kind: String,
+    /// The tenant whose codes the credentials send.
+    pub tenant_id: i64,
+    /// The AccessKey that asked for the grant: disabled, it takes the grant along.
+    pub issuer_key_id: String,
+    /// `STS.…`: the only AccessKey id this token is good with.
+    pub sts_key_id: String,
+    /// The BizToken: the code scheme under which the grant's codes are stored
+    /// and `VerifySmsCode` checks them.
+    pub biz_token: String,
+    /// The verification scheme (`SceneCode`) the grant was made for.
+    pub scheme: String,
+    pub sign_name: String,
+    pub template_code: String,
+    /// The validity of each code sent (`SmsCodeExpire`), in seconds.
+    pub code_valid_secs: i64,
+    /// The actions the credentials may call.
+    pub actions: Vec<String>,
+    pub expires_at: Millis,
+}
+
+impl SmsAuthGrant {
+    pub const KIND: &'static str = "sms-auth";
+
+    /// Opens a token string that must be an SmsAuthGrant.
+    pub fn open_grant(s: &str, sealer: &SecretBox, now: Millis) -> Result<Self, TokenError> {
+        let t = Self::open(s, sealer, now)?;
+        if t.kind != Self::KIND {
+            return Err(TokenError::Invalid);
+        }
+        Ok(t)
+    }
+
+    /// Whether the credentials may call `action`.
+    pub fn allows(&self, action: &str) -> bool {
+        self.actions.iter().any(|a| a == action)
+    }
+}
+
+/// `Debug` leaves the BizToken out: with the tenant's AccessKey it checks codes.
+impl std::fmt::Debug for SmsAuthGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsAuthGrant")
+            .field("tenant_id", &self.tenant_id)
+            .field("sts_key_id", &self.sts_key_id)
+            .field("scheme", &self.scheme)
+            .field("actions", &self.actions)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sealed for SmsAuthGrant {
+    fn expires_at(&self) -> Millis {
+        self.expires_at
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,5 +426,47 @@ mod tests {
             !format!("{:?}", FusionVerifyToken::open_verify(&vs, &k, 1_000))
                 .contains("13800000000")
         );
+    }
+
+    #[test]
+    fn sms_auth_grants_open_only_as_their_own_kind_until_they_expire() {
+        let k = MasterKey::generate().secret_box();
+        let g = SmsAuthGrant {
+            kind: SmsAuthGrant::KIND.into(),
+            tenant_id: 1,
+            issuer_key_id: "LTAIissuer".into(),
+            sts_key_id: "STS.abc".into(),
+            biz_token: "BizTokenSecretPart01".into(),
+            scheme: "FC100000000000001".into(),
+            sign_name: "sign".into(),
+            template_code: "100001".into(),
+            code_valid_secs: 180,
+            actions: vec!["SendSmsVerifyCode".into()],
+            expires_at: 2_000,
+        };
+        let s = g.seal(&k);
+        assert!(!s.contains("BizToken"), "the grant is not readable");
+        assert_eq!(SmsAuthGrant::open_grant(&s, &k, 1_999), Ok(g.clone()));
+        assert_eq!(
+            SmsAuthGrant::open_grant(&s, &k, 2_000),
+            Err(TokenError::Expired)
+        );
+        assert!(g.allows("SendSmsVerifyCode"));
+        assert!(!g.allows("CheckSmsVerifyCode"));
+        assert!(!format!("{g:?}").contains("BizTokenSecretPart01"));
+        // Another sealed token is not a grant, nor is a grant another token.
+        assert!(FusionAuthToken::open_fusion(&s, &k, 1_000).is_err());
+        let f = FusionAuthToken {
+            kind: FusionAuthToken::KIND.into(),
+            id: AccessToken::new_id(),
+            tenant_id: 1,
+            scheme: "FC100000000000001".into(),
+            app: "com.example.app".into(),
+            expires_at: 2_000,
+        };
+        assert!(SmsAuthGrant::open_grant(&f.seal(&k), &k, 1_000).is_err());
+        let mut odd = g;
+        odd.kind = "other".into();
+        assert!(SmsAuthGrant::open_grant(&odd.seal(&k), &k, 1_000).is_err());
     }
 }

@@ -1,7 +1,8 @@
 //! The master key and what it protects: AccessKey secrets and queued message texts
-//! are sealed (XChaCha20-Poly1305), codes are stored only as keyed hashes (HMAC-SHA256).
+//! are sealed (XChaCha20-Poly1305), codes are stored only as keyed hashes (HMAC-SHA256),
+//! and the secrets of temporary (STS) AccessKeys are derived, never stored.
 
-use base64::engine::general_purpose::STANDARD as B64;
+use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD};
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -67,7 +68,14 @@ impl MasterKey {
     pub fn secret_box(&self) -> SecretBox {
         SecretBox {
             cipher: XChaCha20Poly1305::new(self.derive("numgate/seal/v1").as_ref().into()),
+            sts_key: self.sts_key(),
         }
+    }
+
+    /// The key from which the secrets of temporary (STS) AccessKeys are derived
+    /// ([`SecretBox::sts_secret`]): every node with the master key agrees on them.
+    fn sts_key(&self) -> Zeroizing<[u8; 32]> {
+        self.derive("numgate/sts-secret/v1")
     }
 
     /// The HMAC key of CAPTCHA challenges (`crate::captcha`).
@@ -82,13 +90,26 @@ impl MasterKey {
     }
 }
 
-/// Seals and opens small secrets: output is `nonce || ciphertext+tag`.
+/// Seals and opens small secrets: output is `nonce || ciphertext+tag`. Also
+/// derives the secrets of temporary (STS) AccessKeys, which the gateway needs
+/// wherever it opens AccessKey secrets.
 #[derive(Clone)]
 pub struct SecretBox {
     cipher: XChaCha20Poly1305,
+    sts_key: Zeroizing<[u8; 32]>,
 }
 
 impl SecretBox {
+    /// The secret of the temporary AccessKey `access_key_id`: base64url (no
+    /// padding) of HMAC-SHA256 of the id under a key derived for this purpose
+    /// only. Nothing is stored: the id and the master key determine it.
+    pub fn sts_secret(&self, access_key_id: &str) -> Zeroizing<String> {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(self.sts_key.as_ref())
+            .expect("HMAC takes any key length");
+        mac.update(access_key_id.as_bytes());
+        Zeroizing::new(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+    }
+
     pub fn seal(&self, plain: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         OsRng.fill_bytes(&mut nonce);
@@ -171,6 +192,16 @@ mod tests {
         assert!(MasterKey::from_base64("c2hvcnQ=").is_err());
         assert!(MasterKey::from_base64("not base64!").is_err());
         assert_eq!(format!("{k:?}"), "MasterKey(***)");
+    }
+
+    #[test]
+    fn sts_secrets_depend_on_the_master_key_and_the_id_only() {
+        let k = MasterKey::generate();
+        let a = k.secret_box().sts_secret("STS.a");
+        assert_eq!(a, k.secret_box().sts_secret("STS.a"));
+        assert_ne!(a, k.secret_box().sts_secret("STS.b"));
+        assert_ne!(a, MasterKey::generate().secret_box().sts_secret("STS.a"));
+        assert_eq!(URL_SAFE_NO_PAD.decode(a.as_bytes()).unwrap().len(), 32);
     }
 
     #[test]

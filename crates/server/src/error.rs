@@ -26,6 +26,9 @@ pub enum BizCode {
     PackSignConflict,
     BundleIdConflict,
     InvalidApp,
+    /// `isv.RAM_PERMISSION_DENY`: the credentials may call the action, but not
+    /// with these parameters (a send outside what temporary credentials grant).
+    RamPermissionDeny,
 }
 
 impl BizCode {
@@ -46,6 +49,7 @@ impl BizCode {
             Self::PackSignConflict => "isv.PACK_SIGN_CONFLICT",
             Self::BundleIdConflict => "isv.BUNDLE_ID_CONFLICT",
             Self::InvalidApp => "isv.INVALID_APP",
+            Self::RamPermissionDeny => "isv.RAM_PERMISSION_DENY",
         }
     }
 }

@@ -1,6 +1,9 @@
 //! The Open API entry point: read the request, verify its signature and nonce,
-//! run the action, and answer in Alibaba's envelope.
+//! run the action, and answer in Alibaba's envelope. A request is signed with a
+//! permanent AccessKey of the store, or with the temporary (STS) credentials of
+//! `GetSmsAuthTokens`, which may only send a code as their grant allows.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -9,12 +12,16 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::{HeaderMap, Method, StatusCode, Uri};
-use numgate_acs::request::{parse, RawRequest};
+use numgate_acs::request::{parse, ParsedRequest, RawRequest};
 use numgate_acs::{envelope, AcsError};
+use numgate_domain::access_token::{SmsAuthGrant, TokenError};
+use numgate_store::AccessKeyRecord;
+use subtle::ConstantTimeEq;
 
 use crate::actions::{Action, Caller, Payload, IGNORED};
 use crate::error::{ApiError, Refusal};
 use crate::params::Params;
+use crate::service::sms_auth;
 use crate::state::AppState;
 
 /// How long a nonce is remembered after the request's own time: the timestamp
@@ -139,6 +146,57 @@ async fn handle(
     })?;
     *seen = Some(action);
 
+    let now = state.clock.now_millis();
+    let (key_id, tenant_id, grant) = if sms_auth::is_sts_key(req.access_key_id()) {
+        let grant = authenticate_sts(state, &req, now).await?;
+        // Only the send, held to the grant below: nothing else is granted.
+        if action != Action::SendSmsVerifyCode || !grant.allows(action.name()) {
+            return Err(AcsError::Forbidden {
+                action: action.name().to_owned(),
+            }
+            .into());
+        }
+        (grant.sts_key_id.clone(), grant.tenant_id, Some(grant))
+    } else {
+        let key = authenticate_key(state, &req, now).await?;
+        (key.id, key.tenant_id, None)
+    };
+    let keep_until = now.max(req.timestamp().timestamp_millis()) + NONCE_KEEP_MS;
+    if !state
+        .store
+        .claim_nonce(&key_id, req.nonce(), keep_until)
+        .await?
+    {
+        return Err(AcsError::SignatureNonceUsed.into());
+    }
+    let tenant = state.tenants.get(state.store.as_ref(), tenant_id).await?;
+
+    let params: BTreeMap<String, String> = req
+        .params()
+        .iter()
+        .filter(|(k, _)| !IGNORED.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let params = match &grant {
+        Some(grant) => sms_auth::constrain_send(&state.config.sms, grant, params)?,
+        None => params,
+    };
+    let caller = Caller {
+        tenant,
+        access_key_id: key_id,
+        request_id: request_id.to_owned(),
+    };
+    let payload = action.run(state, &caller, &Params::new(params)).await?;
+    Ok((action, payload))
+}
+
+/// A permanent AccessKey: found, its signature right, enabled, and no security
+/// token (a token belongs to temporary credentials only). Records its last use.
+async fn authenticate_key(
+    state: &AppState,
+    req: &ParsedRequest,
+    now: i64,
+) -> Result<AccessKeyRecord, ApiError> {
     let key = state
         .store
         .find_access_key(req.access_key_id())
@@ -147,25 +205,14 @@ async fn handle(
     let secret = state.secrets.open_string(&key.sealed_secret).map_err(|e| {
         ApiError::Internal(anyhow::Error::new(e).context("opening an AccessKey secret"))
     })?;
-    let now = state.clock.now_millis();
-    let now_utc = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default();
-    req.verify(&secret, now_utc)?;
+    req.verify(&secret, utc(now))?;
     // A disabled key is told only to whoever holds its secret.
     if !key.enabled {
         return Err(AcsError::AccessKeyInactive.into());
     }
-    let keep_until = now.max(req.timestamp().timestamp_millis()) + NONCE_KEEP_MS;
-    if !state
-        .store
-        .claim_nonce(&key.id, req.nonce(), keep_until)
-        .await?
-    {
-        return Err(AcsError::SignatureNonceUsed.into());
+    if req.security_token().is_some() {
+        return Err(AcsError::SecurityTokenMismatch.into());
     }
-    let tenant = state
-        .tenants
-        .get(state.store.as_ref(), key.tenant_id)
-        .await?;
     // Best effort and coarse: the key's last use is written at most once a minute.
     if key.last_used_at.is_none_or(|at| at < now - TOUCH_EVERY_MS) {
         let store = state.store.clone();
@@ -176,18 +223,43 @@ async fn handle(
             }
         });
     }
+    Ok(key)
+}
 
-    let params: BTreeMap<String, String> = req
-        .params()
-        .iter()
-        .filter(|(k, _)| !IGNORED.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let caller = Caller {
-        tenant,
-        access_key_id: key.id,
-        request_id: request_id.to_owned(),
-    };
-    let payload = action.run(state, &caller, &Params::new(params)).await?;
-    Ok((action, payload))
+/// Temporary credentials of `GetSmsAuthTokens` (`STS.…`): never in the store.
+/// The signature must verify with the secret derived from the key id (before
+/// anything about the token is told), the token must open as a grant made for
+/// this key id and not be expired, and the AccessKey that asked for the grant
+/// must still be enabled.
+async fn authenticate_sts(
+    state: &AppState,
+    req: &ParsedRequest,
+    now: i64,
+) -> Result<SmsAuthGrant, ApiError> {
+    let token = req.security_token().ok_or(AcsError::Missing {
+        name: Cow::Borrowed("SecurityToken"),
+    })?;
+    let secret = state.secrets.sts_secret(req.access_key_id());
+    req.verify(&secret, utc(now))?;
+    let grant = SmsAuthGrant::open_grant(token, &state.secrets, now).map_err(|e| match e {
+        TokenError::Invalid => AcsError::SecurityTokenMalformed,
+        TokenError::Expired => AcsError::SecurityTokenExpired,
+    })?;
+    if !bool::from(
+        grant
+            .sts_key_id
+            .as_bytes()
+            .ct_eq(req.access_key_id().as_bytes()),
+    ) {
+        return Err(AcsError::SecurityTokenMismatch.into());
+    }
+    let issuer = state.store.find_access_key(&grant.issuer_key_id).await?;
+    if !issuer.is_some_and(|k| k.enabled && k.tenant_id == grant.tenant_id) {
+        return Err(AcsError::AccessKeyInactive.into());
+    }
+    Ok(grant)
+}
+
+fn utc(millis: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(millis).unwrap_or_default()
 }

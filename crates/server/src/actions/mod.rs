@@ -10,10 +10,12 @@ mod get_auth_token;
 mod get_fusion_auth_token;
 mod get_mobile;
 mod get_phone_with_token;
+mod get_sms_auth_tokens;
 mod query_send_details;
 mod send_sms_verify_code;
 mod verify_mobile;
 mod verify_phone_with_token;
+mod verify_sms_code;
 mod verify_with_fusion_auth_token;
 
 use numgate_store::Tenant;
@@ -48,6 +50,8 @@ pub enum Action {
     CreateSchemeConfig,
     GetFusionAuthToken,
     VerifyWithFusionAuthToken,
+    GetSmsAuthTokens,
+    VerifySmsCode,
 }
 
 impl Action {
@@ -67,6 +71,8 @@ impl Action {
             "CreateSchemeConfig" => Self::CreateSchemeConfig,
             "GetFusionAuthToken" => Self::GetFusionAuthToken,
             "VerifyWithFusionAuthToken" => Self::VerifyWithFusionAuthToken,
+            "GetSmsAuthTokens" => Self::GetSmsAuthTokens,
+            "VerifySmsCode" => Self::VerifySmsCode,
             _ => return None,
         })
     }
@@ -87,6 +93,8 @@ impl Action {
             Self::CreateSchemeConfig => "CreateSchemeConfig",
             Self::GetFusionAuthToken => "GetFusionAuthToken",
             Self::VerifyWithFusionAuthToken => "VerifyWithFusionAuthToken",
+            Self::GetSmsAuthTokens => "GetSmsAuthTokens",
+            Self::VerifySmsCode => "VerifySmsCode",
         }
     }
 
@@ -113,6 +121,8 @@ impl Action {
             Self::VerifyWithFusionAuthToken => {
                 verify_with_fusion_auth_token::run(state, caller, params).await
             }
+            Self::GetSmsAuthTokens => get_sms_auth_tokens::run(state, caller, params).await,
+            Self::VerifySmsCode => verify_sms_code::run(state, caller, params).await,
         }
     }
 }

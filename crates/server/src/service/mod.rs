@@ -8,3 +8,4 @@ pub mod h5;
 pub mod keys;
 pub mod schemes;
 pub mod send_details;
+pub mod sms_auth;

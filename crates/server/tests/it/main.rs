@@ -11,3 +11,4 @@ mod helpers;
 mod malformed;
 mod schemes;
 mod sdk;
+mod sms_auth;

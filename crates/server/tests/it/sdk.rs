@@ -392,3 +392,104 @@ async fn business_refusals_and_send_details_reach_the_sdk_as_response_bodies() {
     );
     assert!(biz_id.as_str().is_some(), "{}", r[0]);
 }
+
+/// An SDK run of the app's side: a client with the temporary credentials of a
+/// GetSmsAuthTokens answer (`Config(…, security_token=…)`).
+fn sts_sdk(py: &Path, app: &TestApp, algorithm: &'static str, grant: &Value) -> Sdk {
+    let text = |name: &str| grant[name].as_str().unwrap_or_default().to_owned();
+    Sdk::new(py, app, algorithm)
+        .key(&text("sts_access_key_id"), &text("sts_access_key_secret"))
+        // One argument: a base64url token may begin with '-'.
+        .patch([&format!("--security-token={}", text("sts_token"))])
+}
+
+#[tokio::test]
+async fn the_official_sdk_grants_sts_credentials_with_which_an_app_sends_a_code_once_checked() {
+    let Some(py) = python() else { return };
+    let app = spawn_app().await;
+    let flow = |algorithm: &'static str| {
+        let (py, app) = (&py, &app);
+        async move {
+            let package = format!("com.example.sts.{algorithm}");
+            let scene = crate::sms_auth::android_scheme(app, &package, "1,2").await;
+            let backend = Sdk::new(py, app, algorithm);
+            let r = backend.run(&[format!("sms-grant:{scene}:{package}")]).await;
+            let granted = &r[0];
+            assert!(granted.get("error").is_none(), "{granted}");
+            assert_eq!(granted["status"], 200, "{granted}");
+            assert_eq!(granted["code"], "OK", "{granted}");
+            assert_eq!(granted["ignored"], json!([]), "{granted}");
+            assert_eq!(granted["wrong_type"], json!([]), "{granted}");
+            let grant = &granted["body"]["data"];
+            assert!(
+                grant["sts_access_key_id"]
+                    .as_str()
+                    .is_some_and(|id| id.starts_with("STS.")),
+                "{grant}"
+            );
+            let expire_time = grant["expire_time"].as_i64().expect("ExpireTime in ms");
+            assert!(expire_time > app.clock.now_millis(), "{grant}");
+            let biz_token = grant["biz_token"].as_str().expect("BizToken").to_owned();
+
+            // The app's SDK, with the temporary credentials.
+            let p = phone();
+            let device = sts_sdk(py, app, algorithm, grant);
+            let r = device
+                .run(&[format!("sms-send:{p}"), check(&p, "123456"), send(&phone())])
+                .await;
+            assert_answer(&r[0], "OK", true, ignored_by_sdk("send"));
+            assert!(r[0]["model"].get("verify_code").is_none(), "{}", r[0]);
+            // Nothing but the send: a check is refused at the gateway…
+            assert_refused(&r[1], 403, "Forbidden.RAM");
+            // …and a send asking for the code back is refused by the grant.
+            assert_answer(&r[2], "isv.RAM_PERMISSION_DENY", false, json!([]));
+
+            let code = crate::sms_auth::texted_code(app, &p).await;
+            let verify = format!("sms-verify:{p}:{code}:{biz_token}");
+            let r = backend.run(&[verify.clone(), verify]).await;
+            for (i, expected) in [(0, true), (1, false)] {
+                let v = &r[i];
+                assert!(v.get("error").is_none(), "{v}");
+                assert_eq!(v["code"], "OK", "{v}");
+                assert_eq!(v["body"]["data"], expected, "{algorithm}: {v}");
+                assert_eq!(v["ignored"], json!([]), "{v}");
+                assert_eq!(v["wrong_type"], json!([]), "{v}");
+            }
+        }
+    };
+    tokio::join!(flow("v3"), flow("v2"));
+}
+
+#[tokio::test]
+async fn the_official_sdk_with_a_changed_sts_token_or_secret_is_refused() {
+    let Some(py) = python() else { return };
+    let app = spawn_app().await;
+    let package = "com.example.sts.refused";
+    let scene = crate::sms_auth::android_scheme(&app, package, "2").await;
+    let r = Sdk::new(&py, &app, "v3")
+        .run(&[format!("sms-grant:{scene}:{package}")])
+        .await;
+    let grant = r[0]["body"]["data"].clone();
+    assert!(grant["sts_token"].is_string(), "{}", r[0]);
+    let mut changed_token = grant.clone();
+    let token = grant["sts_token"].as_str().unwrap();
+    let (head, last) = token.split_at(token.len() - 1);
+    let other = if last == "A" { "B" } else { "A" };
+    changed_token["sts_token"] = Value::from(format!("{head}{other}"));
+    let mut changed_secret = grant.clone();
+    changed_secret["sts_access_key_secret"] = Value::from("not-the-secret");
+    let one_send = |grant: Value, algorithm: &'static str| {
+        let sdk = sts_sdk(&py, &app, algorithm, &grant);
+        async move { sdk.run(&[format!("sms-send:{}", phone())]).await.remove(0) }
+    };
+    let (t3, t2, s3, s2) = tokio::join!(
+        one_send(changed_token.clone(), "v3"),
+        one_send(changed_token, "v2"),
+        one_send(changed_secret.clone(), "v3"),
+        one_send(changed_secret, "v2"),
+    );
+    assert_refused(&t3, 400, "InvalidSecurityToken.Malformed");
+    assert_refused(&t2, 400, "InvalidSecurityToken.Malformed");
+    assert_refused(&s3, 400, "SignatureDoesNotMatch");
+    assert_refused(&s2, 400, "SignatureDoesNotMatch");
+}

@@ -3,7 +3,12 @@
 Run by crates/server/tests/it/sdk.rs with the venv of scripts/python-venv.sh:
 
     sdk_client.py --endpoint 127.0.0.1:PORT --key-id ID --key-secret SECRET \
-        [--algorithm v3|v2] [--nonce N] [--skew-secs S] [--tamper NAME=VALUE] CALL...
+        [--security-token TOKEN] [--algorithm v3|v2] [--nonce N] [--skew-secs S] \
+        [--tamper NAME=VALUE] CALL...
+
+--security-token makes the client one with temporary (STS) credentials, as an app
+gets them from GetSmsAuthTokens: Config(access_key_id, access_key_secret,
+security_token).
 
 CALL is one of
     send:PHONE               SendSmsVerifyCode, ReturnVerifyCode=True, the test template
@@ -16,6 +21,17 @@ CALL is one of
     delete:CODE              DeleteVerifyScheme (CustomerId 1, ignored by numgate)
     get-mobile:TOKEN         GetMobile (one-click logon) with a device's AccessToken
     verify-mobile:TOKEN:PHONE  VerifyMobile (number check)
+    fusion-scheme-android:NAME,PACK,SIGN  CreateSchemeConfig (Fusion-Auth) for an Android app
+    fusion-scheme-ios:NAME,BUNDLE         CreateSchemeConfig for an iOS app
+    fusion-token-android:CODE,PACK,SIGN,DURATION  GetFusionAuthToken (the SDK token);
+                             CODE "@scheme" is the last scheme created
+    fusion-token-ios:CODE,BUNDLE,DURATION GetFusionAuthToken for an iOS app
+    fusion-verify:TOKEN      VerifyWithFusionAuthToken with the device's VerifyToken
+    sms-grant:SCENE:PACKAGE  GetSmsAuthTokens for an Android app, the test sign and
+                             template, SmsCodeExpire 300, Expire 900
+    sms-send:PHONE           SendSmsVerifyCode as an app sends it: the test sign,
+                             template and TemplateParam, no ReturnVerifyCode
+    sms-verify:PHONE:CODE:TOKEN  VerifySmsCode (TOKEN: the grant's BizToken)
 
 The calls run in order with one client; the script prints ONE JSON line, a list
 with one object per call:
@@ -117,8 +133,49 @@ def wrong_type(model, path=""):
     return out
 
 
+def fusion_request_for(action, args):
+    """The Fusion-Auth calls; None for any other."""
+    fields = args.split(",")
+    if action == "fusion-scheme-android":
+        name, pack, sign = fields
+        return "create_scheme_config_with_options", models.CreateSchemeConfigRequest(
+            scheme_name=name,
+            app_name="Demo",
+            platform="Android",
+            android_package_name=pack,
+            android_package_sign=sign,
+        )
+    if action == "fusion-scheme-ios":
+        name, bundle = fields
+        return "create_scheme_config_with_options", models.CreateSchemeConfigRequest(
+            scheme_name=name, app_name="Demo", platform="iOS", ios_bundle_id=bundle
+        )
+    if action == "fusion-token-android":
+        code, pack, sign, duration = fields
+        return "get_fusion_auth_token_with_options", models.GetFusionAuthTokenRequest(
+            scheme_code=code,
+            platform="Android",
+            package_name=pack,
+            package_sign=sign,
+            duration_seconds=int(duration),
+        )
+    if action == "fusion-token-ios":
+        code, bundle, duration = fields
+        return "get_fusion_auth_token_with_options", models.GetFusionAuthTokenRequest(
+            scheme_code=code, platform="iOS", bundle_id=bundle, duration_seconds=int(duration)
+        )
+    if action == "fusion-verify":
+        return "verify_with_fusion_auth_token_with_options", (
+            models.VerifyWithFusionAuthTokenRequest(verify_token=args)
+        )
+    return None
+
+
 def request_for(call):
     action, _, args = call.partition(":")
+    fusion = fusion_request_for(action, args)
+    if fusion is not None:
+        return fusion
     if action.startswith("create-"):
         os_type = action[len("create-"):]
         fields = args.split(",")
@@ -166,6 +223,30 @@ def request_for(call):
         return "check_sms_verify_code_with_options", models.CheckSmsVerifyCodeRequest(
             phone_number=phone, verify_code=code
         )
+    if action == "sms-grant":
+        scene, package = rest
+        return "get_sms_auth_tokens_with_options", models.GetSmsAuthTokensRequest(
+            scene_code=scene,
+            os_type="Android",
+            package_name=package,
+            sign_name=SIGN_NAME,
+            sms_template_code=TEMPLATE_CODE,
+            sms_code_expire=300,
+            expire=900,
+        )
+    if action == "sms-send":
+        (phone,) = rest
+        return "send_sms_verify_code_with_options", models.SendSmsVerifyCodeRequest(
+            phone_number=phone,
+            sign_name=SIGN_NAME,
+            template_code=TEMPLATE_CODE,
+            template_param=TEMPLATE_PARAM,
+        )
+    if action == "sms-verify":
+        phone, code, token = rest
+        return "verify_sms_code_with_options", models.VerifySmsCodeRequest(
+            phone_number=phone, sms_code=code, sms_token=token
+        )
     if action == "query":
         phone, date = rest
         return "query_send_details_with_options", models.QuerySendDetailsRequest(
@@ -179,6 +260,7 @@ def main():
     parser.add_argument("--endpoint", required=True, help="127.0.0.1:PORT")
     parser.add_argument("--key-id", required=True)
     parser.add_argument("--key-secret", required=True)
+    parser.add_argument("--security-token")
     parser.add_argument("--algorithm", choices=["v3", "v2"], default="v3")
     parser.add_argument("--nonce")
     parser.add_argument("--skew-secs", type=int)
@@ -193,6 +275,8 @@ def main():
         endpoint=args.endpoint,
         protocol="http",
     )
+    if args.security_token is not None:
+        config.security_token = args.security_token
     if args.algorithm == "v2":
         config.signature_algorithm = "v2"
     client = Client(config)
@@ -239,6 +323,8 @@ def main():
         dto = getattr(body, "gate_verify_scheme_dto", None)
         if dto is not None:
             last_scheme = dto.scheme_code
+        if isinstance(model, models.CreateSchemeConfigResponseBodyModel):
+            last_scheme = model.scheme_code
         results.append(
             {
                 "status": resp.status_code,
