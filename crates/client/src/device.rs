@@ -12,6 +12,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+pub mod fusion;
+
 /// What the app was built with: its scheme and app key (`AppEncryptInfo` of
 /// `DescribeVerifyScheme`) and its own identity (package name, bundle id, origin).
 #[derive(Clone)]
