@@ -79,8 +79,9 @@ enum Command {
     /// Run the carrier simulator (China Mobile, Unicom, Telecom and a CAMARA
     /// operator) with the subscriber table of --config FILE.
     CarrierSim(sim::SimArgs),
-    /// Play a phone on a bearer address: one-click or number check, printing
-    /// the AccessToken its app would hand its backend.
+    /// Play a phone on a bearer address: one-click or number check (printing
+    /// the AccessToken its app would hand its backend), the H5 flows, or a
+    /// Fusion-Auth scene (printing the VerifyToken).
     #[command(subcommand)]
     Device(device::DeviceCmd),
     /// Bring the database's schema up to this build's (needed for PostgreSQL,

@@ -670,3 +670,25 @@ async fn an_upstream_sms_from_an_unknown_number_tells_the_number() {
     let r = redeem(&w.app.client(), done["VerifyToken"].as_str().unwrap()).await;
     assert_eq!(r["Model"]["PhoneNumber"], "13800000042", "{r}");
 }
+
+#[tokio::test]
+async fn an_unknown_reason_for_no_carrier_token_is_a_bad_request_and_changes_nothing() {
+    let w = world().await;
+    let mut phone = Phone::new(&w, "127.0.0.41");
+    phone.start(&w.token, "100001", json!({})).await;
+    let (status, v) = phone
+        .act(json!({"Action": "carrier", "Failed": "bored"}))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (400, Some("InvalidRequest")),
+        "{v}"
+    );
+    let v = phone
+        .step(json!({"Action": "carrier", "Failed": "declined"}))
+        .await;
+    assert_eq!(
+        v["Step"], "enter_number",
+        "the session was still at carrier consent: {v}"
+    );
+}

@@ -226,7 +226,7 @@ pub enum Action {
         #[serde(rename = "CarrierToken", default)]
         carrier_token: Option<String>,
         #[serde(rename = "Failed", default)]
-        failed: Option<String>,
+        failed: Option<CarrierFailure>,
     },
     Captcha {
         #[serde(rename = "Payload")]
@@ -244,6 +244,18 @@ pub enum Action {
     Upstream,
     /// The user gives up the current method (the next one takes over).
     GiveUp,
+}
+
+/// Why a device has no carrier token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CarrierFailure {
+    /// No mobile data, or no carrier offered serves this SIM.
+    NoData,
+    /// The user did not agree.
+    Declined,
+    /// The carrier did not answer within the step's `TimeoutMs`.
+    Timeout,
 }
 
 /// What an action means: an event for the walker, or the same step again with
@@ -273,8 +285,8 @@ pub async fn act(
                 carrier_token,
                 failed,
             },
-        ) => Outcome::Event(match (carrier, carrier_token, failed.as_deref()) {
-            (_, _, Some("timeout")) => Event::TimedOut,
+        ) => Outcome::Event(match (carrier, carrier_token, failed) {
+            (_, _, Some(CarrierFailure::Timeout)) => Event::TimedOut,
             (_, _, Some(_)) => Event::Failed,
             (Some(c), Some(t), None) if !t.is_empty() && t.len() <= 2048 => {
                 let Some(gw) = state.carriers.get(c, &accounts(session)) else {
@@ -308,8 +320,8 @@ pub async fn act(
                 carrier_token,
                 failed,
             },
-        ) => Outcome::Event(match (carrier, carrier_token, failed.as_deref()) {
-            (_, _, Some("timeout")) => Event::TimedOut,
+        ) => Outcome::Event(match (carrier, carrier_token, failed) {
+            (_, _, Some(CarrierFailure::Timeout)) => Event::TimedOut,
             (_, _, Some(_)) => Event::Failed,
             (Some(c), Some(t), None) if !t.is_empty() && t.len() <= 2048 => {
                 if carrier_of(state, session, number) != Some(c) {
