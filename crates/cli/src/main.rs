@@ -117,7 +117,7 @@ fn main() -> std::process::ExitCode {
             Command::CarrierSim(args) => sim::run(&cli.global, args).await,
             Command::Device(cmd) => device::run(cmd).await,
             Command::Bench(args) => bench::run(args).await,
-            Command::Policy(cmd) => policy::run(cmd),
+            Command::Policy(cmd) => policy::run(&cli.global, cmd).await,
         }
     });
     match result {

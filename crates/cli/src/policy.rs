@@ -1,15 +1,26 @@
 //! `numgate policy`: the Fusion-Auth policy graphs from the terminal — a scene's
-//! default graph, and the dry run (`explain`) of the path an attempt would take.
+//! default graph, the dry run (`explain`) of the path an attempt would take, and
+//! the tenants' policies on a data directory or `--database` (`show`, `set`,
+//! `inherit`, `restore`, `audit`), also while servers run on it: a change applies
+//! to the next run on every node.
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
+use numgate_domain::clock::{Clock, SystemClock};
 use numgate_domain::fusion::{
     default_graph, explain, CaptchaOutcome, Dimension, EndpointSignals, Hypothesis, ListMatch,
-    MethodOutcome, NumberStatus, PolicyGraph, Scene, SmsDefaults,
+    MethodOutcome, NumberStatus, PolicyGraph, PolicySource, Scene, SmsDefaults,
 };
 use numgate_domain::{CountryCode, PhoneNumber};
+use numgate_server::service::policies::{self, Change, GraphInput, InForce};
+use numgate_server::{open_data_dir, DataDir, DEFAULT_TENANT};
+use serde_json::{json, Value};
+
+use crate::Global;
 
 #[derive(Subcommand)]
 pub enum PolicyCmd {
@@ -18,6 +29,87 @@ pub enum PolicyCmd {
     /// Dry run: the path an attempt with these signals and outcomes would take,
     /// the decision at each node and the rules that fired. Changes nothing.
     Explain(ExplainArgs),
+    /// The graph in force for a tenant's scene (and scheme) as JSON, where it
+    /// comes from (scheme, global or default), the inherit switch and the version.
+    Show(ShowArgs),
+    /// Store the tenant's global policy of a scene, or a scheme's (which then
+    /// stops inheriting), after validating it. In force from the next run.
+    Set(SetArgs),
+    /// A scheme's inherit switch: on, it follows the tenant's global policy; off,
+    /// it keeps the graph that was in force and no longer follows.
+    Inherit(InheritArgs),
+    /// Restore defaults: delete the policy, so that the global level follows the
+    /// scene's default graph again, and a scheme the global policy.
+    Restore(LevelArgs),
+    /// The audit log of policy changes, newest first: who, when, what, to what
+    /// (with --json also the policy before and after).
+    Audit(AuditArgs),
+}
+
+/// Which policy: the tenant's global one of a scene, or a scheme's.
+#[derive(Args)]
+pub struct LevelArgs {
+    #[arg(long, default_value = DEFAULT_TENANT)]
+    tenant: String,
+    /// 100001 to 100005.
+    #[arg(long)]
+    scene: String,
+    /// A Fusion-Auth scheme code (FA…) [default: the tenant's global policy].
+    #[arg(long)]
+    scheme: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    level: LevelArgs,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct SetArgs {
+    #[command(flatten)]
+    level: LevelArgs,
+    /// The policy graph as JSON (`numgate policy show` or `default`, edited);
+    /// `-` reads it from standard input.
+    #[arg(long)]
+    graph: PathBuf,
+    /// Store only if the policy is still at this version (`show` tells it; 0:
+    /// only if there is none), so that a concurrent change is not overwritten.
+    #[arg(long)]
+    expect_version: Option<i64>,
+}
+
+#[derive(Args)]
+pub struct InheritArgs {
+    #[arg(long, default_value = DEFAULT_TENANT)]
+    tenant: String,
+    #[arg(long)]
+    scene: String,
+    /// The Fusion-Auth scheme code (FA…).
+    #[arg(long)]
+    scheme: String,
+    #[arg(value_enum)]
+    switch: Switch,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Switch {
+    On,
+    Off,
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    #[arg(long, default_value = DEFAULT_TENANT)]
+    tenant: String,
+    /// How many entries at most.
+    #[arg(long, default_value_t = 20)]
+    limit: u32,
+    /// JSON, with the policy before and after each change.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -33,7 +125,7 @@ pub struct DefaultArgs {
 #[derive(Args)]
 struct SmsArgs {
     /// The SMS signature of the default graphs' SMS node.
-    #[arg(long, default_value = "速通互联验证码")]
+    #[arg(long, default_value = numgate_server::service::policies::DEFAULT_SIGN_NAME)]
     sign_name: String,
     /// The template of the default graphs' SMS node [default: the scene's
     /// complimentary template, whose code is the scene's].
@@ -63,8 +155,15 @@ pub struct ExplainArgs {
     scene: String,
     /// A policy graph as JSON (from `numgate policy default`, edited) [default:
     /// the scene's default graph].
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["tenant", "scheme"])]
     graph: Option<PathBuf>,
+    /// Explain the policy in force for this tenant (on the data directory or
+    /// --database) instead of the default graph.
+    #[arg(long)]
+    tenant: Option<String>,
+    /// … for this Fusion-Auth scheme of the tenant [--tenant defaults to `default`].
+    #[arg(long)]
+    scheme: Option<String>,
     #[command(flatten)]
     sms: SmsArgs,
     /// Endpoint signals the SDK reports, comma separated: emulator, root,
@@ -163,7 +262,7 @@ fn scene(s: &str) -> anyhow::Result<Scene> {
     Scene::parse(s).map_err(|e| anyhow::anyhow!("--scene: {}", e.reason))
 }
 
-pub fn run(cmd: PolicyCmd) -> anyhow::Result<()> {
+pub async fn run(global: &Global, cmd: PolicyCmd) -> anyhow::Result<()> {
     match cmd {
         PolicyCmd::Default(a) => {
             let scene = scene(&a.scene)?;
@@ -171,13 +270,290 @@ pub fn run(cmd: PolicyCmd) -> anyhow::Result<()> {
             outln!("{}", serde_json::to_string_pretty(&graph)?);
             Ok(())
         }
-        PolicyCmd::Explain(a) => explain_cmd(a),
+        PolicyCmd::Explain(a) => explain_cmd(global, a).await,
+        PolicyCmd::Show(a) => show(global, a).await,
+        PolicyCmd::Set(a) => set(global, a).await,
+        PolicyCmd::Inherit(a) => inherit(global, a).await,
+        PolicyCmd::Restore(a) => restore(global, a).await,
+        PolicyCmd::Audit(a) => audit(global, a).await,
     }
 }
 
-fn explain_cmd(a: ExplainArgs) -> anyhow::Result<()> {
+/// The store of the data directory or `--database`, and the configuration (its
+/// `[fusion]` service number goes into the default graphs, as on the server).
+async fn open(global: &Global) -> anyhow::Result<(DataDir, numgate_server::Config)> {
+    let config = global.load()?;
+    let data = open_data_dir(&config).await?;
+    Ok((data, config))
+}
+
+/// The tenant's id; the default tenant is created if new (as the server does
+/// at its start), any other must exist: a typo creates nothing.
+async fn tenant_id(data: &DataDir, name: &str) -> anyhow::Result<i64> {
+    if name == DEFAULT_TENANT {
+        return Ok(data
+            .store
+            .ensure_tenant(name, SystemClock.now_millis())
+            .await?
+            .id);
+    }
+    Ok(data
+        .store
+        .find_tenant(name)
+        .await?
+        .with_context(|| format!("--tenant: no tenant named {name}"))?
+        .id)
+}
+
+/// Who the audit log names: `cli:` and the operator's login name.
+fn actor() -> String {
+    let user = std::env::var("USER")
+        .ok()
+        .map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "operator".to_owned());
+    format!("cli:{user}")
+}
+
+fn when(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+fn source_name(s: PolicySource) -> &'static str {
+    match s {
+        PolicySource::Scheme => "scheme",
+        PolicySource::Global => "global",
+        PolicySource::Default => "default",
+    }
+}
+
+fn source_words(s: PolicySource) -> &'static str {
+    match s {
+        PolicySource::Scheme => "the scheme's own policy",
+        PolicySource::Global => "the tenant's global policy",
+        PolicySource::Default => "the scene's default graph",
+    }
+}
+
+/// The level's policy in force, after checking the tenant and the scheme.
+async fn level_in_force(
+    data: &DataDir,
+    config: &numgate_server::Config,
+    tenant: &str,
+    scene: Scene,
+    scheme: Option<&str>,
+) -> anyhow::Result<InForce> {
+    let id = tenant_id(data, tenant).await?;
+    if let Some(code) = scheme {
+        policies::require_scheme(data.store.as_ref(), id, code).await?;
+    }
+    Ok(policies::in_force(data.store.as_ref(), config, id, scene, scheme).await?)
+}
+
+async fn show(global: &Global, a: ShowArgs) -> anyhow::Result<()> {
+    let scene = scene(&a.level.scene)?;
+    let (data, config) = open(global).await?;
+    let scheme = a.level.scheme.as_deref();
+    let p = level_in_force(&data, &config, &a.level.tenant, scene, scheme).await?;
+    if a.json {
+        let own = p.own.as_ref();
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "tenant": a.level.tenant,
+                "scene": scene.code().to_string(),
+                "scheme": scheme,
+                "source": source_name(p.source),
+                "inherit": p.inherit(),
+                "version": p.version(),
+                "updated_by": own.map(|o| o.updated_by.clone()),
+                "updated_at": own.map(|o| when(o.updated_at)),
+                "graph": p.graph,
+            }))?
+        );
+        return Ok(());
+    }
+    outln!("policy:  {}", policies::level(scene, scheme));
+    outln!(
+        "source:  {} ({})",
+        source_name(p.source),
+        source_words(p.source)
+    );
+    outln!("inherit: {}", if p.inherit() { "on" } else { "off" });
+    match &p.own {
+        Some(o) => outln!(
+            "version: {} (by {} at {})",
+            o.version,
+            o.updated_by,
+            when(o.updated_at)
+        ),
+        None => outln!("version: 0 (nothing stored at this level)"),
+    }
+    outln!("{}", serde_json::to_string_pretty(&p.graph)?);
+    Ok(())
+}
+
+fn read_graph(path: &Path) -> anyhow::Result<String> {
+    let mut text = String::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .take(policies::MAX_GRAPH_JSON as u64 + 1)
+            .read_to_string(&mut text)
+            .context("reading the graph from standard input")?;
+    } else {
+        text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    }
+    Ok(text)
+}
+
+async fn set(global: &Global, a: SetArgs) -> anyhow::Result<()> {
+    let scene = scene(&a.level.scene)?;
+    let text = read_graph(&a.graph)?;
+    let (data, _) = open(global).await?;
+    let tenant = tenant_id(&data, &a.level.tenant).await?;
+    let scheme = a.level.scheme.as_deref();
+    let actor = actor();
+    let change = Change {
+        tenant_id: tenant,
+        scene,
+        scheme,
+        actor: &actor,
+        at: SystemClock.now_millis(),
+    };
+    let stored = policies::set(
+        data.store.as_ref(),
+        change,
+        GraphInput::Json(&text),
+        None,
+        a.expect_version,
+    )
+    .await
+    .with_context(|| format!("{} not stored", policies::level(scene, scheme)))?;
+    outln!(
+        "{}: version {} stored; in force from the next run",
+        policies::level(scene, scheme),
+        stored.version
+    );
+    Ok(())
+}
+
+async fn inherit(global: &Global, a: InheritArgs) -> anyhow::Result<()> {
     let scene = scene(&a.scene)?;
-    let graph: PolicyGraph = match &a.graph {
+    let (data, config) = open(global).await?;
+    let tenant = tenant_id(&data, &a.tenant).await?;
+    let actor = actor();
+    let on = matches!(a.switch, Switch::On);
+    let change = Change {
+        tenant_id: tenant,
+        scene,
+        scheme: Some(&a.scheme),
+        actor: &actor,
+        at: SystemClock.now_millis(),
+    };
+    let changed = policies::set_inherit(data.store.as_ref(), &config, change, on).await?;
+    let level = policies::level(scene, Some(&a.scheme));
+    match (changed, on) {
+        (false, _) => outln!(
+            "{level}: inherit was already {}; nothing changed",
+            if on { "on" } else { "off" }
+        ),
+        (true, true) => outln!(
+            "{level}: inherit on; it follows the tenant's global policy from the next run \
+             (its own graph is kept, unused)"
+        ),
+        (true, false) => outln!(
+            "{level}: inherit off; it keeps the graph that was in force and no longer \
+             follows the global policy"
+        ),
+    }
+    Ok(())
+}
+
+async fn restore(global: &Global, a: LevelArgs) -> anyhow::Result<()> {
+    let scene = scene(&a.scene)?;
+    let (data, _) = open(global).await?;
+    let tenant = tenant_id(&data, &a.tenant).await?;
+    let scheme = a.scheme.as_deref();
+    let actor = actor();
+    let change = Change {
+        tenant_id: tenant,
+        scene,
+        scheme,
+        actor: &actor,
+        at: SystemClock.now_millis(),
+    };
+    let level = policies::level(scene, scheme);
+    let follows = match scheme {
+        Some(_) => "it follows the tenant's global policy",
+        None => "the scene's default graph is in force",
+    };
+    if policies::restore(data.store.as_ref(), change).await? {
+        outln!("{level}: restored to defaults; {follows} from the next run");
+    } else {
+        outln!("{level}: no policy stored, nothing to restore; {follows}");
+    }
+    Ok(())
+}
+
+/// A policy's JSON of an audit row, with its graph (a JSON string in the row)
+/// as an object.
+fn expand(row: Option<&str>) -> Value {
+    let Some(mut v) = row.and_then(|r| serde_json::from_str::<Value>(r).ok()) else {
+        return Value::Null;
+    };
+    if let Some(g) = v.get("graph").and_then(Value::as_str) {
+        if let Ok(graph) = serde_json::from_str::<Value>(g) {
+            v["graph"] = graph;
+        }
+    }
+    v
+}
+
+async fn audit(global: &Global, a: AuditArgs) -> anyhow::Result<()> {
+    let (data, _) = open(global).await?;
+    let tenant = tenant_id(&data, &a.tenant).await?;
+    let rows = policies::audit(data.store.as_ref(), tenant, a.limit).await?;
+    if a.json {
+        let list: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": r.id,
+                    "at": when(r.at),
+                    "actor": r.actor,
+                    "action": r.action,
+                    "target": r.target,
+                    "before": expand(r.before.as_deref()),
+                    "after": expand(r.after.as_deref()),
+                })
+            })
+            .collect();
+        outln!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    for r in &rows {
+        outln!("{}  {}  {}  {}", when(r.at), r.actor, r.action, r.target);
+    }
+    Ok(())
+}
+
+/// The graph `explain` runs on: the file's, the tenant's (and scheme's) in
+/// force, or the scene's default.
+async fn explain_graph(
+    global: &Global,
+    a: &ExplainArgs,
+    scene: Scene,
+) -> anyhow::Result<PolicyGraph> {
+    if a.tenant.is_some() || a.scheme.is_some() {
+        let tenant = a.tenant.as_deref().unwrap_or(DEFAULT_TENANT);
+        let (data, config) = open(global).await?;
+        let p = level_in_force(&data, &config, tenant, scene, a.scheme.as_deref()).await?;
+        return Ok(p.graph);
+    }
+    Ok(match &a.graph {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
@@ -185,9 +561,14 @@ fn explain_cmd(a: ExplainArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("{} is not a policy graph", path.display()))?
         }
         None => default_graph(scene, &a.sms.defaults(scene)),
-    };
-    // The catalog of a dry run is whatever the graph names: `numgate policy
-    // explain` has no tenant; the server checks templates against the tenant's.
+    })
+}
+
+async fn explain_cmd(global: &Global, a: ExplainArgs) -> anyhow::Result<()> {
+    let scene = scene(&a.scene)?;
+    let graph = explain_graph(global, &a, scene).await?;
+    // The catalog of a dry run is whatever the graph names: a stored policy was
+    // checked against the tenant's when it was set.
     if let Err(e) = graph.validate(&|_, _| true) {
         bail!("the graph is not valid: {e}");
     }

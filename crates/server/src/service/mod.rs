@@ -6,6 +6,7 @@ pub mod codes;
 pub mod fusion;
 pub mod h5;
 pub mod keys;
+pub mod policies;
 pub mod schemes;
 pub mod send_details;
 pub mod sms_auth;

@@ -6,6 +6,7 @@ mod captcha;
 mod carriers;
 mod codes;
 mod fusion;
+mod fusion_policy;
 mod fusion_sdk;
 mod gateway;
 mod helpers;

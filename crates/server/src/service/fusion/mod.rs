@@ -15,8 +15,8 @@ mod facts;
 
 use numgate_domain::access_token::{AccessToken, FusionVerifyToken, Sealed};
 use numgate_domain::fusion::{
-    advance, begin, effective_policy, Advance, EndpointSignals, Event, Policy, PolicyGraph, Scene,
-    SessionState, SmsDefaults, Step, TraceEntry,
+    advance, begin, Advance, EndpointSignals, Event, PolicyGraph, Scene, SessionState, Step,
+    TraceEntry,
 };
 use numgate_domain::PhoneNumber;
 use numgate_store::{NewAttempt, NewSession};
@@ -90,46 +90,24 @@ impl Session {
     }
 }
 
-/// The SMS defaults of the tenant's default graphs: its complimentary signature
-/// and the scene's complimentary template (whose code is the scene's).
-pub fn sms_defaults(state: &AppState, scene: Scene) -> SmsDefaults {
-    SmsDefaults {
-        sign_name: "速通互联验证码".to_owned(),
-        template_code: scene.code().to_string(),
-        service_number: state.config.fusion.service_number.clone(),
-    }
-}
-
 /// The graph in force for a scheme's scene: the scheme's policy, the tenant's
-/// global one, or the default (read from the store each time: a change applies
-/// to the next run on every node).
+/// global one, or the default ([`crate::service::policies::in_force`], read from
+/// the store each time: a change applies to the next run on every node).
 pub async fn graph_in_force(
     state: &AppState,
     tenant_id: i64,
     scheme: &str,
     scene: Scene,
 ) -> Result<PolicyGraph, ApiError> {
-    let code = scene.code() as i32;
-    let load = |r: Option<numgate_store::PolicyRecord>| -> Option<Policy> {
-        let r = r?;
-        let graph = serde_json::from_str(&r.graph)
-            .map_err(|e| tracing::error!(error = %e, "a stored policy graph does not parse"))
-            .ok()?;
-        Some(Policy {
-            inherit: r.inherit,
-            graph,
-        })
-    };
-    let global = load(state.store.get_policy(tenant_id, code, None).await?);
-    let own = load(
-        state
-            .store
-            .get_policy(tenant_id, code, Some(scheme))
-            .await?,
-    );
-    let sms = sms_defaults(state, scene);
-    let (graph, _) = effective_policy(scene, &sms, global.as_ref(), own.as_ref());
-    Ok(graph.into_owned())
+    let p = crate::service::policies::in_force(
+        state.store.as_ref(),
+        &state.config,
+        tenant_id,
+        scene,
+        Some(scheme),
+    )
+    .await?;
+    Ok(p.graph)
 }
 
 /// What starting a run needs.
