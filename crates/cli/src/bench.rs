@@ -2,15 +2,19 @@
 //! API, against numgate in-process, a no-op server (the machine's ceiling) or a URL.
 //!
 //! - [`targets`]: the servers it can start itself: numgate on a temporary data
-//!   directory, and the no-op server.
+//!   directory (with the carrier simulator of `serve --dev` for carrier
+//!   actions), and the no-op server.
 //! - [`mix`]: the actions and their weights.
 //! - [`load`]: the numbers and codes the requests carry, the timed run.
+//! - [`tokens`]: the AccessTokens of GetMobile and VerifyMobile, prepared
+//!   through the device flow.
 //! - [`report`]: latency percentiles, outcome counts, text and JSON output.
 
 mod load;
 mod mix;
 mod report;
 mod targets;
+mod tokens;
 
 use std::time::Duration;
 
@@ -20,18 +24,29 @@ use numgate_client::{OpenApi, SignatureScheme};
 
 use mix::{Kind, Mix};
 use report::Report;
-use targets::Target;
+use targets::{SelfOptions, Target};
 
 /// The most concurrent requests, the longest run and the most codes prepared:
 /// a load generator must stay bounded whatever it is asked.
 const MAX_CONCURRENCY: usize = 4096;
 const MAX_DURATION: Duration = Duration::from_secs(3600);
 const MAX_CODES: usize = 2_000_000;
+/// The most AccessTokens prepared (a few hundred bytes each), and the longest
+/// their preparation may take: the run must end before the first one expires.
+const MAX_TOKENS: usize = 500_000;
+const MAX_TOKEN_SETUP: Duration = Duration::from_secs(300);
+/// Without --tokens, tokens are prepared for this many times the run's time
+/// (times the carrier actions' share): a device flow is five HTTP calls, the
+/// request that spends the token one plus the carrier's.
+const TOKEN_TIME_FACTOR: f64 = 3.0;
+/// The most carrier latency injected: well below the 10 s request timeout.
+const MAX_CARRIER_LATENCY_MS: u64 = 5_000;
 
 #[derive(Args, Clone)]
 pub struct BenchArgs {
     /// `self`: numgate in-process on 127.0.0.1 with a fresh temporary data
-    /// directory (durable SQLite); `noop`: a server that answers without doing
+    /// directory (durable SQLite) and, for getmobile/verifymobile, the carrier
+    /// simulator of `serve --dev`; `noop`: a server that answers without doing
     /// any work (the ceiling of this machine, client and signing); or the URL of
     /// a running numgate (`http://host:port`, with --key-id and --key-secret),
     /// or the URLs of several nodes separated by commas: requests go to each in turn.
@@ -43,7 +58,11 @@ pub struct BenchArgs {
     /// AccessKey secret for a URL target.
     #[arg(long, env = "NUMGATE_BENCH_KEY_SECRET", hide_env_values = true)]
     key_secret: Option<String>,
-    /// Action mix as weights: `check=90,send=10`, `check=1`, `send=1`.
+    /// Action mix as weights: `check=90,send=10`, `check=1`, `send=1`,
+    /// `getmobile=1`, `verifymobile=1` (check: CheckSmsVerifyCode, send:
+    /// SendSmsVerifyCode, getmobile: GetMobile, verifymobile: VerifyMobile; the
+    /// last two spend AccessTokens that the device flow prepares beforehand,
+    /// against --target self or noop only).
     #[arg(long, default_value = "check=90,send=10")]
     actions: Mix,
     /// Requests in flight at once.
@@ -59,13 +78,24 @@ pub struct BenchArgs {
     #[arg(long, value_enum, default_value_t = Signature::V3)]
     signature: Signature,
     /// Share of CheckSmsVerifyCode requests that carry a wrong code (0–80); the
-    /// others carry the right one, each passing once.
+    /// others carry the right one, each passing once. Also the share of
+    /// VerifyMobile requests that carry a wrong number (REJECT, not PASS).
     #[arg(long, default_value_t = 20)]
     wrong_pct: u32,
     /// Codes to send before the run for the checks to verify [default: as many
     /// as can be sent in twice the run's time, so that checks hit live codes].
     #[arg(long)]
     codes: Option<usize>,
+    /// AccessTokens to prepare through the device flow for getmobile and
+    /// verifymobile, one per request [default: as many as can be prepared in
+    /// three times the run's time; at most 500000, and 5 minutes].
+    #[arg(long)]
+    tokens: Option<usize>,
+    /// With --target self: milliseconds the carrier simulator adds to every
+    /// carrier call (a `latency` fault injected after the tokens are prepared,
+    /// before the warm-up); 0 to 5000.
+    #[arg(long, default_value_t = 0)]
+    carrier_latency_ms: u64,
     /// First run the same load against the no-op server, then report each
     /// throughput as a ratio to that ceiling.
     #[arg(long)]
@@ -155,13 +185,81 @@ fn validate(args: &BenchArgs) -> anyhow::Result<()> {
     if args.codes.is_some_and(|n| n > MAX_CODES) {
         bail!("--codes must be at most {MAX_CODES}");
     }
+    if args.tokens.is_some_and(|n| n == 0 || n > MAX_TOKENS) {
+        bail!("--tokens must be 1 to {MAX_TOKENS}");
+    }
+    if args.carrier_latency_ms > MAX_CARRIER_LATENCY_MS {
+        bail!("--carrier-latency-ms must be 0 to {MAX_CARRIER_LATENCY_MS}");
+    }
+    let carriers = args.actions.has_carrier();
+    if args.carrier_latency_ms > 0 {
+        if args.target != "self" {
+            bail!(
+                "--carrier-latency-ms applies to --target self only: its carrier simulator runs \
+                 in this process (the no-op server calls no carrier; a URL target's carriers are \
+                 not this command's to slow down)"
+            );
+        }
+        if !carriers {
+            bail!("--carrier-latency-ms needs getmobile or verifymobile in --actions: no other action calls a carrier");
+        }
+    }
+    if carriers {
+        if args.target != "self" && args.target != "noop" {
+            bail!(
+                "getmobile and verifymobile need --target self (or noop): their AccessTokens \
+                 come from the device flow against the carrier simulator that `self` starts"
+            );
+        }
+        let needed =
+            token_setup_limit(args) + args.warmup + args.duration + tokens::LIFETIME_MARGIN;
+        if needed > tokens::longest_lifetime() {
+            bail!(
+                "with getmobile or verifymobile, the token preparation ({}s at most), --warmup and \
+                 --duration must end within {}s, before the first token prepared expires \
+                 (China Unicom's live 30 minutes): shorten --duration",
+                token_setup_limit(args).as_secs(),
+                (tokens::longest_lifetime() - tokens::LIFETIME_MARGIN).as_secs()
+            );
+        }
+    }
     Ok(())
+}
+
+/// How tokens are prepared: `--tokens N`, or for a time.
+fn token_budget(args: &BenchArgs) -> load::Budget {
+    match args.tokens {
+        Some(n) => load::Budget::Count(n),
+        None => {
+            let share =
+                args.actions.share(Kind::GetMobile) + args.actions.share(Kind::VerifyMobile);
+            load::Budget::Time((args.warmup + args.duration).mul_f64(TOKEN_TIME_FACTOR * share))
+        }
+    }
+}
+
+/// The longest the token preparation may take.
+fn token_setup_limit(args: &BenchArgs) -> Duration {
+    match token_budget(args) {
+        load::Budget::Count(_) => MAX_TOKEN_SETUP,
+        load::Budget::Time(t) => t.min(MAX_TOKEN_SETUP),
+    }
 }
 
 /// Starts (or reaches) the target, prepares codes, runs the load, stops the target
 /// (also when the load failed).
 async fn run_on(args: &BenchArgs, target: &str) -> anyhow::Result<Report> {
-    let target = Target::start(target, args.key_id.as_deref(), args.key_secret.as_deref()).await?;
+    let options = SelfOptions {
+        carriers: args.actions.has_carrier(),
+        carrier_latency_ms: args.carrier_latency_ms,
+    };
+    let target = Target::start(
+        target,
+        args.key_id.as_deref(),
+        args.key_secret.as_deref(),
+        options,
+    )
+    .await?;
     let result = load_target(args, &target).await;
     let (name, describe) = (target.name(), target.describe());
     target.stop().await?;
@@ -221,6 +319,25 @@ async fn load_target(
     } else {
         None
     };
+    let tokens = if !args.actions.has_carrier() {
+        None
+    } else if target.is_noop() {
+        Some(tokens::TokenPlan::random(&args.actions))
+    } else {
+        Some(prepare_tokens(args, target, &api).await?)
+    };
+    let latency = if target.is_noop() {
+        0
+    } else {
+        args.carrier_latency_ms
+    };
+    if latency > 0 {
+        target.add_carrier_latency(latency).await?;
+        eprintln!(
+            "numgate bench: {}: every carrier call now takes {latency} ms more",
+            target.name()
+        );
+    }
     eprintln!(
         "numgate bench: {}: warm-up {:.1}s, then measuring {:.1}s…",
         target.name(),
@@ -235,6 +352,48 @@ async fn load_target(
                 .with_scheme(args.signature.scheme())
         })
         .collect();
-    let result = load::run(&apis, &settings, checks).await?;
+    let result = load::run(&apis, &settings, checks, tokens, latency).await?;
     Ok((settings, result))
+}
+
+/// A scheme for the bench's app, then tokens through the device flow from the
+/// demo subscribers whose tokens outlive the preparation and the run.
+async fn prepare_tokens(
+    args: &BenchArgs,
+    target: &Target,
+    api: &OpenApi,
+) -> anyhow::Result<tokens::TokenPlan> {
+    let subscribers = target
+        .subscribers()
+        .context("getmobile and verifymobile need the carrier simulator of --target self")?;
+    let needed = token_setup_limit(args) + args.warmup + args.duration + tokens::LIFETIME_MARGIN;
+    let bearers = tokens::bearers(subscribers, needed);
+    let identity = tokens::create_scheme(api).await?;
+    eprintln!(
+        "numgate bench: {}: preparing AccessTokens through the device flow ({})…",
+        target.name(),
+        bearers
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let plan = tokens::prepare(
+        target.endpoint(),
+        &identity,
+        &bearers,
+        &args.actions,
+        args.wrong_pct,
+        args.concurrency.clamp(32, 256),
+        token_budget(args),
+        (MAX_TOKENS, MAX_TOKEN_SETUP),
+    )
+    .await?;
+    eprintln!(
+        "numgate bench: {}: {} tokens prepared in {:.1}s",
+        target.name(),
+        plan.login_tokens() + plan.verify_tokens(),
+        plan.setup.as_secs_f64()
+    );
+    Ok(plan)
 }

@@ -30,11 +30,25 @@ pub struct ServeArgs {
 /// The demo subscriber table of `--dev`.
 const DEV_SIM: &str = include_str!("../../carrier-sim/examples/sim.toml");
 
-/// Starts the simulator and points `[carriers]` at it with the table's apps.
-async fn start_dev_carriers(
+/// The simulator [`start_dev_carriers`] started, and what a caller needs of it.
+pub(crate) struct DevCarriers {
+    /// `http://127.0.0.1:PORT`: the gateways and `/control`.
+    pub url: String,
+    /// The bearer token of its `/control` API.
+    pub control_token: Option<String>,
+    /// The demo subscribers: bearer address, number, carrier, mobile data.
+    pub subscribers: Vec<numgate_carrier_sim::SubscriberConfig>,
+    /// The running simulator: it ends when the `shutdown` given completes.
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Starts the simulator with the demo table on `listen` and points `[carriers]`
+/// at it with the table's apps; it runs until `shutdown` completes.
+pub(crate) async fn start_dev_carriers(
     cfg: &mut numgate_server::Config,
     listen: SocketAddr,
-) -> anyhow::Result<()> {
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<DevCarriers> {
     use numgate_carrier_sim::{Carrier, SimConfig};
     use numgate_server::config::{CamaraConfig, TokenCarrierConfig};
     let sim = SimConfig::from_toml(DEV_SIM).context("the demo subscriber table")?;
@@ -67,12 +81,14 @@ async fn start_dev_carriers(
         tracing::info!(bearer = %s.address, number = %s.number, carrier = s.carrier.as_str(), mobile_data = s.mobile_data, "demo subscriber");
     }
     tracing::info!("carrier simulator at {url}/ (numgate device … --bind <bearer> plays a phone)");
-    tokio::spawn(numgate_carrier_sim::run(
-        sim,
-        listener,
-        std::future::pending(),
-    ));
-    Ok(())
+    let (control_token, subscribers) = (sim.control_token.clone(), sim.subscribers.clone());
+    let task = tokio::spawn(numgate_carrier_sim::run(sim, listener, shutdown));
+    Ok(DevCarriers {
+        url,
+        control_token,
+        subscribers,
+        task,
+    })
 }
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
@@ -82,7 +98,8 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     }
     init_logging(cfg.log_format);
     if args.dev {
-        start_dev_carriers(&mut cfg, args.dev_carriers).await?;
+        // Runs as long as the process: serve's shutdown ends the process.
+        start_dev_carriers(&mut cfg, args.dev_carriers, std::future::pending()).await?;
     }
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await

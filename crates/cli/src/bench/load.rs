@@ -1,5 +1,6 @@
-//! The load: which action each request is, the numbers and codes it carries, the
-//! codes prepared for the checks, and the timed run with its warm-up.
+//! The load: which action each request is, the numbers, codes and tokens it
+//! carries, the codes prepared for the checks (the tokens: [`super::tokens`]),
+//! and the timed run with its warm-up.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -11,6 +12,7 @@ use numgate_client::{ClientError, OpenApi, QuerySendDetails, SendSmsVerifyCode};
 use rand::Rng;
 
 use super::mix::{Kind, Mix};
+use super::tokens::TokenPlan;
 
 /// The complimentary signature and template every tenant has.
 const SIGN_NAME: &str = "速通互联验证码";
@@ -179,8 +181,9 @@ pub async fn wait_for_deliveries(
     bail!("the SMS queue did not drain within {}s", limit.as_secs())
 }
 
-/// The code with its last character changed: same length and kind, never right.
-fn wrong(code: &str) -> String {
+/// The code (or number) with its last character changed: same length and
+/// kind, never right; a number stays in its carrier's segment.
+pub fn wrong(code: &str) -> String {
     let mut chars: Vec<char> = code.chars().collect();
     if let Some(last) = chars.last_mut() {
         *last = match *last {
@@ -198,7 +201,8 @@ fn wrong(code: &str) -> String {
 pub struct ActionResult {
     /// Latency of each request, microseconds.
     pub latencies_us: Vec<u32>,
-    /// `OK`, `PASS`, `UNKNOWN`, `refused:<Code>`, `error:<Code>`, `transport`, `timeout`.
+    /// `OK`, `PASS`, `REJECT`, `UNKNOWN`, `WRONG_MOBILE`, `refused:<Code>`,
+    /// `error:<Code>`, `transport`, `timeout`.
     pub outcomes: BTreeMap<String, u64>,
 }
 
@@ -210,11 +214,29 @@ pub struct CheckInfo {
     pub stale: u64,
 }
 
+pub struct TokenInfo {
+    pub login: usize,
+    pub verify: usize,
+    pub setup: Duration,
+    pub bearers: Vec<String>,
+    pub wrong_pct: u32,
+    /// Requests in the window whose token was not live: the plan ran out (an
+    /// already used token), or numgate answered `isv.TOKEN_INVALID`.
+    pub stale: u64,
+    /// Injected at the simulator before the warm-up.
+    pub carrier_latency_ms: u64,
+}
+
 pub struct RunResult {
     pub window: Duration,
     pub actions: BTreeMap<Kind, ActionResult>,
     pub checks: Option<CheckInfo>,
+    /// Prepared tokens (not the no-op's random ones).
+    pub tokens: Option<TokenInfo>,
 }
+
+/// The answer numgate gives a token that is unknown, expired or already used.
+const TOKEN_INVALID: &str = "refused:isv.TOKEN_INVALID";
 
 struct Ctx {
     /// One client per node; requests go to each in turn.
@@ -224,6 +246,7 @@ struct Ctx {
     numbers: Arc<Numbers>,
     plan: Option<CheckPlan>,
     next_check: AtomicUsize,
+    tokens: Option<TokenPlan>,
     measure_from: Instant,
     end: Instant,
 }
@@ -233,6 +256,8 @@ pub async fn run(
     apis: &[OpenApi],
     settings: &Settings,
     plan: Option<CheckPlan>,
+    tokens: Option<TokenPlan>,
+    carrier_latency_ms: u64,
 ) -> anyhow::Result<RunResult> {
     let start = Instant::now();
     let measure_from = start + settings.warmup;
@@ -245,6 +270,7 @@ pub async fn run(
             .map_or_else(|| Arc::new(Numbers::new()), |p| p.numbers.clone()),
         plan,
         next_check: AtomicUsize::new(0),
+        tokens,
         measure_from,
         end: measure_from + settings.duration,
     });
@@ -252,10 +278,11 @@ pub async fn run(
         .map(|_| tokio::spawn(worker(ctx.clone())))
         .collect();
     let mut actions: BTreeMap<Kind, ActionResult> = BTreeMap::new();
-    let mut stale = 0;
+    let (mut stale, mut stale_tokens) = (0, 0);
     for w in workers {
-        let (mine, my_stale) = w.await?;
+        let (mine, my_stale, my_stale_tokens) = w.await?;
         stale += my_stale;
+        stale_tokens += my_stale_tokens;
         for (kind, r) in mine {
             let all = actions.entry(kind).or_default();
             all.latencies_us.extend(r.latencies_us);
@@ -270,16 +297,28 @@ pub async fn run(
         wrong_pct: p.wrong_pct,
         stale,
     });
+    let tokens = ctx.tokens.as_ref().filter(|t| t.live).map(|t| TokenInfo {
+        login: t.login_tokens(),
+        verify: t.verify_tokens(),
+        setup: t.setup,
+        bearers: t.bearers.clone(),
+        wrong_pct: t.wrong_pct,
+        stale: stale_tokens,
+        carrier_latency_ms,
+    });
     Ok(RunResult {
         window: settings.duration,
         actions,
         checks,
+        tokens,
     })
 }
 
-async fn worker(ctx: Arc<Ctx>) -> (BTreeMap<Kind, ActionResult>, u64) {
+/// What one worker measured, its checks that hit a used code, and its carrier
+/// requests whose token was not live.
+async fn worker(ctx: Arc<Ctx>) -> (BTreeMap<Kind, ActionResult>, u64, u64) {
     let mut mine: BTreeMap<Kind, ActionResult> = BTreeMap::new();
-    let mut stale = 0;
+    let (mut stale, mut stale_tokens) = (0, 0);
     loop {
         let t0 = Instant::now();
         if t0 >= ctx.end {
@@ -289,6 +328,7 @@ async fn worker(ctx: Arc<Ctx>) -> (BTreeMap<Kind, ActionResult>, u64) {
         let kind = ctx.schedule[n % ctx.schedule.len()];
         let mut params = BTreeMap::new();
         let mut is_stale = false;
+        let (mut token_reused, mut expected) = (false, None);
         match kind {
             Kind::Send => {
                 params.insert("PhoneNumber".to_owned(), ctx.numbers.fresh());
@@ -309,6 +349,20 @@ async fn worker(ctx: Arc<Ctx>) -> (BTreeMap<Kind, ActionResult>, u64) {
                 params.insert("PhoneNumber".to_owned(), phone);
                 params.insert("VerifyCode".to_owned(), code);
             }
+            Kind::GetMobile | Kind::VerifyMobile => {
+                // The plan has a pool for every carrier action of the mix.
+                let Some(t) = ctx.tokens.as_ref().and_then(|p| p.take(kind)) else {
+                    break;
+                };
+                token_reused = t.reused;
+                if kind == Kind::GetMobile {
+                    params.insert("AccessToken".to_owned(), t.token.to_owned());
+                    expected = Some(t.number.to_owned());
+                } else {
+                    params.insert("AccessCode".to_owned(), t.token.to_owned());
+                    params.insert("PhoneNumber".to_owned(), t.number.to_owned());
+                }
+            }
         }
         let api = &ctx.apis[n % ctx.apis.len()];
         let answer =
@@ -320,15 +374,19 @@ async fn worker(ctx: Arc<Ctx>) -> (BTreeMap<Kind, ActionResult>, u64) {
         let r = mine.entry(kind).or_default();
         r.latencies_us
             .push(u32::try_from(took.as_micros()).unwrap_or(u32::MAX));
-        *r.outcomes.entry(classify(kind, answer)).or_default() += 1;
+        let outcome = classify(kind, answer, expected.as_deref());
+        stale_tokens += u64::from(token_reused || outcome == TOKEN_INVALID);
+        *r.outcomes.entry(outcome).or_default() += 1;
         stale += u64::from(is_stale);
     }
-    (mine, stale)
+    (mine, stale, stale_tokens)
 }
 
+/// The outcome of one answer; `expected` is the number a GetMobile must answer.
 fn classify(
     kind: Kind,
     answer: Result<Result<(u16, Vec<u8>), ClientError>, tokio::time::error::Elapsed>,
+    expected: Option<&str>,
 ) -> String {
     let (status, body) = match answer {
         Err(_) => return "timeout".into(),
@@ -345,6 +403,15 @@ fn classify(
             .unwrap_or("OK")
             .to_owned(),
         (200, "OK", Kind::Send) => "OK".into(),
+        (200, "OK", Kind::VerifyMobile) => v["GateVerifyResultDTO"]["VerifyResult"]
+            .as_str()
+            .unwrap_or("OK")
+            .to_owned(),
+        // The no-op server answers no number.
+        (200, "OK", Kind::GetMobile) => match v["GetMobileResultDTO"]["Mobile"].as_str() {
+            Some(m) if expected.is_some_and(|e| e != m) => "WRONG_MOBILE".into(),
+            _ => "OK".into(),
+        },
         (200, _, _) => format!("refused:{code}"),
         _ => format!("error:{code}"),
     }

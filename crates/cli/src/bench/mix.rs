@@ -1,4 +1,5 @@
-//! The actions a bench run sends and their weights: `check=90,send=10`.
+//! The actions a bench run sends and their weights: `check=90,send=10`,
+//! `getmobile=1`, `verifymobile=1`.
 
 use std::str::FromStr;
 
@@ -6,6 +7,10 @@ use std::str::FromStr;
 pub enum Kind {
     Check,
     Send,
+    /// One-click logon: an AccessToken (purpose login) for the number behind it.
+    GetMobile,
+    /// Number check: an AccessToken (purpose verify) and a number, PASS or REJECT.
+    VerifyMobile,
 }
 
 impl Kind {
@@ -13,6 +18,8 @@ impl Kind {
         match self {
             Kind::Check => "CheckSmsVerifyCode",
             Kind::Send => "SendSmsVerifyCode",
+            Kind::GetMobile => "GetMobile",
+            Kind::VerifyMobile => "VerifyMobile",
         }
     }
 
@@ -20,7 +27,14 @@ impl Kind {
         match self {
             Kind::Check => "check",
             Kind::Send => "send",
+            Kind::GetMobile => "getmobile",
+            Kind::VerifyMobile => "verifymobile",
         }
+    }
+
+    /// Whether its requests carry a device's AccessToken, spent at a carrier.
+    pub fn is_carrier(self) -> bool {
+        matches!(self, Kind::GetMobile | Kind::VerifyMobile)
     }
 }
 
@@ -38,7 +52,13 @@ impl FromStr for Mix {
             let kind = match name.trim() {
                 "check" | "CheckSmsVerifyCode" => Kind::Check,
                 "send" | "SendSmsVerifyCode" => Kind::Send,
-                other => return Err(format!("unknown action {other:?}: use check or send")),
+                "getmobile" | "GetMobile" => Kind::GetMobile,
+                "verifymobile" | "VerifyMobile" => Kind::VerifyMobile,
+                other => {
+                    return Err(format!(
+                        "unknown action {other:?}: use check, send, getmobile or verifymobile"
+                    ))
+                }
             };
             let w: u32 = w
                 .trim()
@@ -75,6 +95,11 @@ impl Mix {
             .iter()
             .find(|(k, _)| *k == kind)
             .map_or(0, |(_, w)| *w)
+    }
+
+    /// Whether any action with a weight above zero is a carrier action.
+    pub fn has_carrier(&self) -> bool {
+        self.0.iter().any(|(k, w)| k.is_carrier() && *w > 0)
     }
 
     pub fn share(&self, kind: Kind) -> f64 {

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde_json::{json, Value};
 
-use super::load::{ActionResult, CheckInfo, RunResult, Settings};
+use super::load::{ActionResult, CheckInfo, RunResult, Settings, TokenInfo};
 
 /// One row: an action or the total.
 struct Row {
@@ -73,7 +73,7 @@ impl Row {
 }
 
 fn is_error(outcome: &str) -> bool {
-    !matches!(outcome, "OK" | "PASS" | "UNKNOWN")
+    !matches!(outcome, "OK" | "PASS" | "REJECT" | "UNKNOWN")
 }
 
 fn round(x: f64, digits: i32) -> f64 {
@@ -92,6 +92,7 @@ pub struct Report {
     rows: Vec<Row>,
     total: Row,
     checks: Option<CheckInfo>,
+    tokens: Option<TokenInfo>,
 }
 
 impl Report {
@@ -123,6 +124,7 @@ impl Report {
             rows,
             total: Row::new("total", all, secs),
             checks: result.checks,
+            tokens: result.tokens,
         }
     }
 
@@ -166,6 +168,18 @@ impl Report {
                 "stale_checks": c.stale,
             });
         }
+        if let Some(t) = &self.tokens {
+            v["token_mix"] = json!({
+                "tokens_prepared": t.login + t.verify,
+                "login_tokens": t.login,
+                "verify_tokens": t.verify,
+                "setup_s": round(t.setup.as_secs_f64(), 3),
+                "bearers": t.bearers,
+                "wrong_pct": t.wrong_pct,
+                "stale_tokens": t.stale,
+                "carrier_latency_ms": t.carrier_latency_ms,
+            });
+        }
         if let Some(b) = baseline {
             v["baseline"] = b.to_json(None);
         }
@@ -190,6 +204,27 @@ impl Report {
                 c.wrong_pct,
                 c.stale
             );
+        }
+        if let Some(t) = &self.tokens {
+            let _ = writeln!(
+                s,
+                "tokens:  {} AccessTokens ({} login, {} verify) prepared beforehand through the device flow in {:.1}s (bearers {}); carrier latency +{} ms; {} requests hit a used, expired or invalid token",
+                t.login + t.verify,
+                t.login,
+                t.verify,
+                t.setup.as_secs_f64(),
+                t.bearers.join(", "),
+                t.carrier_latency_ms,
+                t.stale
+            );
+            if t.verify > 0 {
+                let _ = writeln!(
+                    s,
+                    "         VerifyMobile carries the SIM's number for {}% of the tokens (PASS), a wrong number of its carrier for {}% (REJECT)",
+                    100 - t.wrong_pct,
+                    t.wrong_pct
+                );
+            }
         }
         let _ = writeln!(
             s,
@@ -220,6 +255,13 @@ impl Report {
                 s,
                 "warning: {} errors and {} business refusals in the run",
                 self.total.errors, self.total.refusals
+            );
+        }
+        if let Some(t) = self.tokens.as_ref().filter(|t| t.stale > 0) {
+            let _ = writeln!(
+                s,
+                "warning: {} requests hit a token that was not live: prepare more with --tokens, or run shorter",
+                t.stale
             );
         }
         s

@@ -1,11 +1,14 @@
 //! What the load goes to: numgate started in-process on a temporary data
-//! directory, the no-op server, or a URL the user gave.
+//! directory (with the carrier simulator of `serve --dev` when the mix has
+//! carrier actions), the no-op server, or a URL the user gave.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use axum::http::header::CONTENT_TYPE;
 use axum::Router;
+use numgate_carrier_sim::SubscriberConfig;
 use numgate_domain::clock::{Clock, SystemClock};
 use numgate_server::service::keys;
 use numgate_server::{Application, Config, DEFAULT_TENANT};
@@ -32,6 +35,29 @@ enum Server {
     External,
 }
 
+/// The carrier simulator started beside numgate (`serve --dev`'s demo table).
+struct Sim {
+    url: String,
+    control_token: Option<String>,
+    subscribers: Vec<SubscriberConfig>,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+/// What `--target self` starts beside numgate.
+#[derive(Clone, Copy, Default)]
+pub struct SelfOptions {
+    /// Start the carrier simulator and point `[carriers]` at it.
+    pub carriers: bool,
+    /// The latency that will be injected at the simulator: numgate's carrier
+    /// timeout is raised by as much, so that slow stays slow and never becomes
+    /// "unavailable".
+    pub carrier_latency_ms: u64,
+}
+
+/// numgate's carrier timeout when nothing is injected (the adapters' default).
+const CARRIER_TIMEOUT_MS: u64 = 3_000;
+
 pub struct Target {
     name: String,
     /// Where requests go, in turn (several nodes behind no load balancer).
@@ -40,6 +66,7 @@ pub struct Target {
     key_secret: String,
     describe: String,
     server: Server,
+    sim: Option<Sim>,
 }
 
 impl Target {
@@ -49,9 +76,10 @@ impl Target {
         target: &str,
         key_id: Option<&str>,
         key_secret: Option<&str>,
+        options: SelfOptions,
     ) -> anyhow::Result<Target> {
         match target {
-            "self" => start_self().await,
+            "self" => start_self(options).await,
             "noop" => start_noop().await,
             urls if urls.starts_with("http://") => {
                 let (Some(id), Some(secret)) = (key_id, key_secret) else {
@@ -76,6 +104,7 @@ impl Target {
                     key_secret: secret.to_owned(),
                     describe: format!("numgate at {url}"),
                     server: Server::External,
+                    sim: None,
                 })
             }
             other => bail!("--target must be self, noop or an http:// URL, not {other:?}"),
@@ -111,7 +140,42 @@ impl Target {
         self.name == "noop"
     }
 
-    /// Stops a server this process started and deletes its data directory.
+    /// The demo subscribers of the carrier simulator, if one runs beside numgate.
+    pub fn subscribers(&self) -> Option<&[SubscriberConfig]> {
+        self.sim.as_ref().map(|s| s.subscribers.as_slice())
+    }
+
+    /// Makes every carrier call (device or numgate) take `ms` more, through the
+    /// simulator's control API: `POST /control/faults` with a `latency` rule.
+    pub async fn add_carrier_latency(&self, ms: u64) -> anyhow::Result<()> {
+        let Some(sim) = &self.sim else {
+            bail!("no carrier simulator runs beside this target");
+        };
+        let token = sim
+            .control_token
+            .as_deref()
+            .context("the demo simulator has no control token")?;
+        let rule =
+            serde_json::json!({"carrier": "*", "endpoint": "*", "fault": "latency", "ms": ms});
+        let resp = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()?
+            .post(format!("{}/control/faults", sim.url))
+            .bearer_auth(token)
+            .json(&rule)
+            .send()
+            .await
+            .context("the simulator's control API")?;
+        let status = resp.status();
+        if status != reqwest::StatusCode::CREATED {
+            let body = resp.text().await.unwrap_or_default();
+            bail!("the simulator refused the latency fault: {status}: {body}");
+        }
+        Ok(())
+    }
+
+    /// Stops a server this process started and deletes its data directory, then
+    /// the simulator (numgate's last carrier calls go to it).
     pub async fn stop(self) -> anyhow::Result<()> {
         if let Server::Local {
             stop,
@@ -122,6 +186,13 @@ impl Target {
             let _ = stop.send(());
             task.await.context("the server task")??;
             drop(data_dir);
+        }
+        if let Some(sim) = self.sim {
+            let _ = sim.stop.send(());
+            sim.task
+                .await
+                .context("the carrier simulator task")?
+                .context("the carrier simulator")?;
         }
         Ok(())
     }
@@ -135,7 +206,7 @@ async fn loopback() -> anyhow::Result<(TcpListener, String)> {
     Ok((listener, endpoint))
 }
 
-async fn start_self() -> anyhow::Result<Target> {
+async fn start_self(options: SelfOptions) -> anyhow::Result<Target> {
     let dir = tempfile::Builder::new()
         .prefix("numgate-bench-")
         .tempdir()
@@ -146,6 +217,26 @@ async fn start_self() -> anyhow::Result<Target> {
     };
     config.sms.hourly_cap = BENCH_CAP;
     config.sms.daily_cap = BENCH_CAP;
+    let sim = if options.carriers {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let dev = crate::serve::start_dev_carriers(&mut config, loopback, async {
+            let _ = stopped.await;
+        })
+        .await?;
+        if options.carrier_latency_ms > 0 {
+            config.carriers.timeout_ms = Some(CARRIER_TIMEOUT_MS + options.carrier_latency_ms);
+        }
+        Some(Sim {
+            url: dev.url,
+            control_token: dev.control_token,
+            subscribers: dev.subscribers,
+            stop,
+            task: dev.task,
+        })
+    } else {
+        None
+    };
     config.validate()?;
     let (listener, endpoint) = loopback().await?;
     let app = Application::build(config, listener, Arc::new(SystemClock)).await?;
@@ -168,10 +259,17 @@ async fn start_self() -> anyhow::Result<Target> {
     }));
     Ok(Target {
         name: "self".into(),
-        describe: format!(
-            "numgate in-process at {endpoint}, durable SQLite in {}",
-            dir.path().display()
-        ),
+        describe: match &sim {
+            Some(sim) => format!(
+                "numgate in-process at {endpoint}, durable SQLite in {}, carrier simulator at {}",
+                dir.path().display(),
+                sim.url
+            ),
+            None => format!(
+                "numgate in-process at {endpoint}, durable SQLite in {}",
+                dir.path().display()
+            ),
+        },
         endpoints: vec![endpoint],
         key_id: issued.id,
         key_secret: issued.secret.to_string(),
@@ -180,6 +278,7 @@ async fn start_self() -> anyhow::Result<Target> {
             task,
             data_dir: Some(dir),
         },
+        sim,
     })
 }
 
@@ -210,5 +309,6 @@ async fn start_noop() -> anyhow::Result<Target> {
             task,
             data_dir: None,
         },
+        sim: None,
     })
 }

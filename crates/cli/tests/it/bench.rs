@@ -8,17 +8,22 @@ use crate::proc::BIN;
 
 /// Runs a short bench and returns its JSON report; panics with stderr on failure.
 fn bench(args: &[&str]) -> Value {
+    let mut all = vec![
+        "--duration",
+        "1s",
+        "--warmup",
+        "200ms",
+        "--concurrency",
+        "4",
+    ];
+    all.extend_from_slice(args);
+    bench_exactly(&all)
+}
+
+/// `numgate bench --json` with these arguments only.
+fn bench_exactly(args: &[&str]) -> Value {
     let out = Command::new(BIN)
-        .args([
-            "bench",
-            "--duration",
-            "1s",
-            "--warmup",
-            "200ms",
-            "--concurrency",
-            "4",
-            "--json",
-        ])
+        .args(["bench", "--json"])
         .args(args)
         .env_remove("NUMGATE_CONFIG")
         .output()
@@ -109,5 +114,155 @@ fn bench_refuses_unbounded_or_malformed_loads() {
             .output()
             .expect("run numgate bench");
         assert!(!out.status.success(), "{args:?} was accepted");
+    }
+}
+
+#[test]
+fn bench_spends_a_live_token_on_every_getmobile_and_verifymobile() {
+    let v = bench_exactly(&[
+        "--target",
+        "self",
+        "--actions",
+        "getmobile=1,verifymobile=1",
+        "--tokens",
+        "1200",
+        "--duration",
+        "1s",
+        "--warmup",
+        "0s",
+        "--concurrency",
+        "4",
+    ]);
+    assert_clean(&v["total"], "total");
+    let tokens = &v["token_mix"];
+    assert_eq!(tokens["tokens_prepared"], 1200, "{tokens}");
+    assert_eq!(tokens["login_tokens"], 600, "{tokens}");
+    assert_eq!(tokens["verify_tokens"], 600, "{tokens}");
+    assert_eq!(tokens["stale_tokens"], 0, "{tokens}");
+    assert_eq!(tokens["carrier_latency_ms"], 0, "{tokens}");
+    // China Unicom's tokens live 30 minutes: its SIM always prepares some.
+    assert!(
+        tokens["bearers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b == "127.0.0.12 cu"),
+        "{tokens}"
+    );
+
+    let get = &v["actions"]["GetMobile"];
+    assert_clean(get, "GetMobile");
+    // Every answer is the number of the SIM that got the token.
+    assert_eq!(get["outcomes"]["OK"], get["requests"], "{get}");
+
+    let verify = &v["actions"]["VerifyMobile"];
+    assert_clean(verify, "VerifyMobile");
+    let pass = verify["outcomes"]["PASS"].as_u64().unwrap_or(0);
+    let reject = verify["outcomes"]["REJECT"].as_u64().unwrap_or(0);
+    assert_eq!(
+        pass + reject,
+        verify["requests"].as_u64().unwrap(),
+        "{verify}"
+    );
+    assert!(pass > 0 && reject > 0, "{verify}");
+    // --wrong-pct 20 by default, spread evenly over the tokens.
+    let wrong = reject as f64 / (pass + reject) as f64;
+    assert!((0.1..=0.3).contains(&wrong), "{verify}");
+}
+
+#[test]
+fn bench_with_carrier_latency_makes_every_carrier_request_slower() {
+    let v = bench_exactly(&[
+        "--target",
+        "self",
+        "--actions",
+        "getmobile=1",
+        "--carrier-latency-ms",
+        "50",
+        "--duration",
+        "1s",
+        "--warmup",
+        "0s",
+        "--concurrency",
+        "4",
+        "--baseline",
+    ]);
+    let get = &v["actions"]["GetMobile"];
+    assert_clean(get, "GetMobile");
+    assert_eq!(get["outcomes"]["OK"], get["requests"], "{get}");
+    assert_eq!(v["token_mix"]["stale_tokens"], 0, "{v}");
+    assert_eq!(v["token_mix"]["carrier_latency_ms"], 50, "{v}");
+    // The latency really applied: GetMobile waits for the carrier's exchange.
+    let p50 = get["p50_ms"].as_f64().unwrap();
+    assert!(
+        p50 >= 50.0,
+        "p50 {p50} ms with 50 ms carrier latency: {get}"
+    );
+
+    // The no-op server got the same signed GetMobile requests, random tokens.
+    let noop = &v["baseline"]["actions"]["GetMobile"];
+    assert_clean(noop, "no-op GetMobile");
+    assert!(v["baseline"].get("token_mix").is_none(), "{v}");
+    assert!(get["ratio_to_noop"].as_f64().unwrap() > 0.0, "{v}");
+}
+
+#[test]
+fn bench_refuses_carrier_flags_where_they_cannot_apply() {
+    for (args, says) in [
+        (
+            &["--actions", "getmobile=1", "--carrier-latency-ms", "5001"][..],
+            "0 to 5000",
+        ),
+        (
+            &[
+                "--actions",
+                "getmobile=1",
+                "--carrier-latency-ms",
+                "50",
+                "--target",
+                "noop",
+            ],
+            "--target self only",
+        ),
+        (
+            &["--actions", "check=1", "--carrier-latency-ms", "50"],
+            "needs getmobile or verifymobile",
+        ),
+        (
+            &[
+                "--actions",
+                "verifymobile=1",
+                "--target",
+                "http://127.0.0.1:1",
+                "--key-id",
+                "LTAIx",
+                "--key-secret",
+                "x",
+            ],
+            "need --target self",
+        ),
+        (&["--actions", "getmobile=1", "--tokens", "0"], "--tokens"),
+        (
+            &["--actions", "getmobile=1", "--tokens", "500001"],
+            "--tokens",
+        ),
+        (
+            &["--actions", "verifymobile=1", "--duration", "30m"],
+            "expires",
+        ),
+        (&["--actions", "getmobile=x"], "weight"),
+        (&["--carrier-latency-ms", "-1"], "-1"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["bench", "--json"])
+            .args(args)
+            .env_remove("NUMGATE_BENCH_KEY_ID")
+            .env_remove("NUMGATE_BENCH_KEY_SECRET")
+            .output()
+            .expect("run numgate bench");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
