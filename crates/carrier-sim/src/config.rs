@@ -43,7 +43,7 @@ pub struct SimConfig {
 }
 
 /// A network the simulator plays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Carrier {
     /// China Mobile (token exchange, `/cm`).

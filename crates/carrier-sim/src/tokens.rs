@@ -4,7 +4,8 @@
 //! number of the SIM that asked; redeeming checks all four, and a token is spent only by a
 //! successful redemption (a wrong app or purpose does not burn the rightful owner's token).
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -46,6 +47,27 @@ struct Minted {
 #[derive(Debug, Default)]
 pub(crate) struct TokenStore {
     tokens: HashMap<String, Minted>,
+    /// When each token may be forgotten, soonest first: forgetting costs
+    /// O(log n) per token, not a scan of all of them per call.
+    forget: BinaryHeap<Reverse<(DateTime<Utc>, String)>>,
+}
+
+/// Pops the entries of `queue` due at `now`, removing each from `map` unless a
+/// newer entry of the same key is still live there (`live` says).
+fn forget_due<K: std::hash::Hash + Eq + Ord, V>(
+    queue: &mut BinaryHeap<Reverse<(DateTime<Utc>, K)>>,
+    map: &mut HashMap<K, V>,
+    now: DateTime<Utc>,
+    live: impl Fn(&V) -> bool,
+) {
+    while queue.peek().is_some_and(|Reverse((at, _))| *at <= now) {
+        let Some(Reverse((_, key))) = queue.pop() else {
+            break;
+        };
+        if map.get(&key).is_some_and(|v| !live(v)) {
+            map.remove(&key);
+        }
+    }
 }
 
 /// How long a dead token is remembered before being forgotten (it is refused either way).
@@ -66,7 +88,11 @@ impl TokenStore {
     ) {
         // Forget long-dead tokens here rather than in a background task: the simulator has no
         // tasks of its own to stop.
-        self.tokens.retain(|_, t| t.expires_at + RETENTION > now);
+        forget_due(&mut self.forget, &mut self.tokens, now, |t| {
+            t.expires_at + RETENTION > now
+        });
+        self.forget
+            .push(Reverse((now + lifetime + RETENTION, token.clone())));
         self.tokens.insert(
             token,
             Minted {
@@ -107,8 +133,13 @@ impl TokenStore {
 /// Nonces seen in the last signature window, per carrier and app.
 #[derive(Debug, Default)]
 pub(crate) struct NonceCache {
-    seen: HashMap<(Carrier, String, String), DateTime<Utc>>,
+    seen: HashMap<NonceKey, DateTime<Utc>>,
+    /// When each nonce may be forgotten, soonest first.
+    forget: BinaryHeap<Reverse<(DateTime<Utc>, NonceKey)>>,
 }
+
+/// A nonce as one app of one carrier used it.
+type NonceKey = (Carrier, String, String);
 
 impl NonceCache {
     /// Records a nonce; `false` if it was already used within `window`.
@@ -120,11 +151,14 @@ impl NonceCache {
         now: DateTime<Utc>,
         window: TimeDelta,
     ) -> bool {
-        self.seen.retain(|_, at| *at + window * 2 > now);
+        forget_due(&mut self.forget, &mut self.seen, now, |at| {
+            *at + window * 2 > now
+        });
         let key = (carrier, app_id.to_owned(), nonce.to_owned());
         if self.seen.contains_key(&key) {
             return false;
         }
+        self.forget.push(Reverse((now + window * 2, key.clone())));
         self.seen.insert(key, now);
         true
     }
@@ -210,5 +244,49 @@ mod tests {
         assert!(n.check_and_record(Carrier::Ct, "a", "n1", now, TimeDelta::minutes(5)));
         assert!(!n.check_and_record(Carrier::Ct, "a", "n1", now, TimeDelta::minutes(5)));
         assert!(n.check_and_record(Carrier::Ct, "b", "n1", now, TimeDelta::minutes(5)));
+    }
+
+    #[test]
+    fn nonces_and_dead_tokens_are_forgotten_once_their_time_is_up() {
+        let t0 = Utc::now();
+        let w = TimeDelta::minutes(5);
+        let mut n = NonceCache::default();
+        assert!(n.check_and_record(Carrier::Ct, "a", "n1", t0, w));
+        // Still remembered just before twice the window, forgotten at it.
+        assert!(!n.check_and_record(
+            Carrier::Ct,
+            "a",
+            "n1",
+            t0 + w * 2 - TimeDelta::seconds(1),
+            w
+        ));
+        assert!(n.check_and_record(Carrier::Ct, "a", "n1", t0 + w * 2, w));
+        assert_eq!(n.seen.len(), 1);
+
+        let mut s = TokenStore::default();
+        let life = TimeDelta::minutes(2);
+        s.insert(
+            "old".into(),
+            Carrier::Cm,
+            "app",
+            Purpose::Login,
+            "1",
+            t0,
+            life,
+        );
+        s.insert(
+            "new".into(),
+            Carrier::Cm,
+            "app",
+            Purpose::Login,
+            "1",
+            t0 + life + RETENTION,
+            life,
+        );
+        assert!(
+            !s.tokens.contains_key("old"),
+            "forgotten once dead for RETENTION"
+        );
+        assert!(s.tokens.contains_key("new"));
     }
 }
