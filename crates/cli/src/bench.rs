@@ -13,6 +13,7 @@
 mod load;
 mod mix;
 mod report;
+mod scene;
 mod targets;
 mod tokens;
 
@@ -185,6 +186,17 @@ fn validate(args: &BenchArgs) -> anyhow::Result<()> {
     if args.codes.is_some_and(|n| n > MAX_CODES) {
         bail!("--codes must be at most {MAX_CODES}");
     }
+    if args.actions.has_scene() {
+        if args.actions.schedule().iter().any(|k| *k != Kind::Scene) {
+            bail!("--actions scene runs whole Fusion-Auth scenes and nothing else: give it alone (scene=1)");
+        }
+        if args.target != "self" && args.target != "noop" {
+            bail!("scene needs --target self (or noop): the scenes' one-click tokens come from the carrier simulator that `self` starts");
+        }
+        if args.carrier_latency_ms > 0 {
+            bail!("--carrier-latency-ms is for getmobile and verifymobile, not scene");
+        }
+    }
     if args.tokens.is_some_and(|n| n == 0 || n > MAX_TOKENS) {
         bail!("--tokens must be 1 to {MAX_TOKENS}");
     }
@@ -250,8 +262,9 @@ fn token_setup_limit(args: &BenchArgs) -> Duration {
 /// (also when the load failed).
 async fn run_on(args: &BenchArgs, target: &str) -> anyhow::Result<Report> {
     let options = SelfOptions {
-        carriers: args.actions.has_carrier(),
+        carriers: args.actions.has_carrier() || args.actions.has_scene(),
         carrier_latency_ms: args.carrier_latency_ms,
+        fusion: args.actions.has_scene(),
     };
     let target = Target::start(
         target,
@@ -352,7 +365,21 @@ async fn load_target(
                 .with_scheme(args.signature.scheme())
         })
         .collect();
-    let result = load::run(&apis, &settings, checks, tokens, latency).await?;
+    let scenes = if !args.actions.has_scene() {
+        None
+    } else if target.is_noop() {
+        Some(scene::ScenePlan::noop(target.endpoint())?)
+    } else {
+        let subscribers = target
+            .subscribers()
+            .context("scenes need the carrier simulator of --target self")?;
+        eprintln!(
+            "numgate bench: {}: registering a Fusion-Auth scheme…",
+            target.name()
+        );
+        Some(scene::ScenePlan::prepare(&api, target.endpoint(), subscribers).await?)
+    };
+    let result = load::run(&apis, &settings, checks, tokens, scenes, latency).await?;
     Ok((settings, result))
 }
 

@@ -247,6 +247,7 @@ struct Ctx {
     plan: Option<CheckPlan>,
     next_check: AtomicUsize,
     tokens: Option<TokenPlan>,
+    scenes: Option<super::scene::ScenePlan>,
     measure_from: Instant,
     end: Instant,
 }
@@ -257,6 +258,7 @@ pub async fn run(
     settings: &Settings,
     plan: Option<CheckPlan>,
     tokens: Option<TokenPlan>,
+    scenes: Option<super::scene::ScenePlan>,
     carrier_latency_ms: u64,
 ) -> anyhow::Result<RunResult> {
     let start = Instant::now();
@@ -271,6 +273,7 @@ pub async fn run(
         plan,
         next_check: AtomicUsize::new(0),
         tokens,
+        scenes,
         measure_from,
         end: measure_from + settings.duration,
     });
@@ -326,6 +329,20 @@ async fn worker(ctx: Arc<Ctx>) -> (BTreeMap<Kind, ActionResult>, u64, u64) {
         }
         let n = ctx.seq.fetch_add(1, Ordering::Relaxed) as usize;
         let kind = ctx.schedule[n % ctx.schedule.len()];
+        let api = &ctx.apis[n % ctx.apis.len()];
+        if kind == Kind::Scene {
+            let Some(scenes) = &ctx.scenes else { break };
+            let outcome = tokio::time::timeout(REQUEST_TIMEOUT, scenes.run(api, n))
+                .await
+                .unwrap_or_else(|_| "timeout".into());
+            if t0 >= ctx.measure_from {
+                let r = mine.entry(kind).or_default();
+                r.latencies_us
+                    .push(u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX));
+                *r.outcomes.entry(outcome).or_default() += 1;
+            }
+            continue;
+        }
         let mut params = BTreeMap::new();
         let mut is_stale = false;
         let (mut token_reused, mut expected) = (false, None);
@@ -363,8 +380,9 @@ async fn worker(ctx: Arc<Ctx>) -> (BTreeMap<Kind, ActionResult>, u64, u64) {
                     params.insert("PhoneNumber".to_owned(), t.number.to_owned());
                 }
             }
+            // Handled above, as a whole scene.
+            Kind::Scene => continue,
         }
-        let api = &ctx.apis[n % ctx.apis.len()];
         let answer =
             tokio::time::timeout(REQUEST_TIMEOUT, api.call_raw(kind.action(), &params)).await;
         let took = t0.elapsed();

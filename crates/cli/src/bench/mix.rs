@@ -1,5 +1,5 @@
 //! The actions a bench run sends and their weights: `check=90,send=10`,
-//! `getmobile=1`, `verifymobile=1`.
+//! `getmobile=1`, `verifymobile=1`, `scene=1` (a whole Fusion-Auth scene).
 
 use std::str::FromStr;
 
@@ -11,6 +11,8 @@ pub enum Kind {
     GetMobile,
     /// Number check: an AccessToken (purpose verify) and a number, PASS or REJECT.
     VerifyMobile,
+    /// A whole Fusion-Auth scene 100001 on its low-risk path (four requests).
+    Scene,
 }
 
 impl Kind {
@@ -20,6 +22,7 @@ impl Kind {
             Kind::Send => "SendSmsVerifyCode",
             Kind::GetMobile => "GetMobile",
             Kind::VerifyMobile => "VerifyMobile",
+            Kind::Scene => "FusionScene100001",
         }
     }
 
@@ -29,6 +32,7 @@ impl Kind {
             Kind::Send => "send",
             Kind::GetMobile => "getmobile",
             Kind::VerifyMobile => "verifymobile",
+            Kind::Scene => "scene",
         }
     }
 
@@ -54,10 +58,11 @@ impl FromStr for Mix {
                 "send" | "SendSmsVerifyCode" => Kind::Send,
                 "getmobile" | "GetMobile" => Kind::GetMobile,
                 "verifymobile" | "VerifyMobile" => Kind::VerifyMobile,
+                "scene" | "fusion" => Kind::Scene,
                 other => {
                     return Err(format!(
-                        "unknown action {other:?}: use check, send, getmobile or verifymobile"
-                    ))
+                    "unknown action {other:?}: use check, send, getmobile, verifymobile or scene"
+                ))
                 }
             };
             let w: u32 = w
@@ -100,6 +105,11 @@ impl Mix {
     /// Whether any action with a weight above zero is a carrier action.
     pub fn has_carrier(&self) -> bool {
         self.0.iter().any(|(k, w)| k.is_carrier() && *w > 0)
+    }
+
+    /// Whether the mix runs Fusion-Auth scenes (then nothing else).
+    pub fn has_scene(&self) -> bool {
+        self.weight(Kind::Scene) > 0
     }
 
     pub fn share(&self, kind: Kind) -> f64 {

@@ -53,6 +53,10 @@ pub struct SelfOptions {
     /// timeout is raised by as much, so that slow stays slow and never becomes
     /// "unavailable".
     pub carrier_latency_ms: u64,
+    /// Fusion-Auth scenes: the tenant's policy of scene 100001 without its
+    /// frequency rules (the whole load comes from the demo table's few bearer
+    /// addresses, which the rules would rightly step up).
+    pub fusion: bool,
 }
 
 /// numgate's carrier timeout when nothing is injected (the adapters' default).
@@ -253,6 +257,9 @@ async fn start_self(options: SelfOptions) -> anyhow::Result<Target> {
         SystemClock.now_millis(),
     )
     .await?;
+    if options.fusion {
+        bench_policy(state, tenant.id).await?;
+    }
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run(async {
         let _ = stopped.await;
@@ -311,4 +318,38 @@ async fn start_noop() -> anyhow::Result<Target> {
         },
         sim: None,
     })
+}
+
+/// Scene 100001's default graph without frequency rules, as the tenant's
+/// global policy (see [`SelfOptions::fusion`]).
+async fn bench_policy(
+    state: &numgate_server::state::AppState,
+    tenant_id: i64,
+) -> anyhow::Result<()> {
+    use numgate_domain::fusion::{default_graph, Scene, Settings};
+    let scene = Scene::Logon;
+    let mut graph = default_graph(
+        scene,
+        &numgate_server::service::policies::sms_defaults(&state.config, scene),
+    );
+    for node in &mut graph.nodes {
+        if let Settings::EndpointRisk(r) | Settings::NumberRisk(r) = &mut node.settings {
+            r.frequency_rules.clear();
+        }
+    }
+    state
+        .store
+        .put_policy(numgate_store::PutPolicy {
+            tenant_id,
+            scene: scene.code() as i32,
+            scheme: None,
+            graph: serde_json::to_string(&graph)?,
+            inherit: false,
+            logging: true,
+            expected_version: None,
+            actor: "bench".into(),
+            at: SystemClock.now_millis(),
+        })
+        .await?;
+    Ok(())
 }

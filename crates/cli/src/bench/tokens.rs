@@ -164,7 +164,7 @@ impl TokenPlan {
         let pool = match kind {
             Kind::GetMobile => &self.login,
             Kind::VerifyMobile => &self.verify,
-            Kind::Check | Kind::Send => return None,
+            Kind::Check | Kind::Send | Kind::Scene => return None,
         };
         pool.take(self.live).map(|(token, number, reused)| Taken {
             token,

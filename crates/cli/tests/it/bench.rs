@@ -251,6 +251,11 @@ fn bench_refuses_carrier_flags_where_they_cannot_apply() {
             "expires",
         ),
         (&["--actions", "getmobile=x"], "weight"),
+        (&["--actions", "scene=1,check=1"], "alone"),
+        (
+            &["--actions", "scene=1", "--carrier-latency-ms", "50"],
+            "not scene",
+        ),
         (&["--carrier-latency-ms", "-1"], "-1"),
     ] {
         let out = Command::new(BIN)
@@ -265,4 +270,13 @@ fn bench_refuses_carrier_flags_where_they_cannot_apply() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn bench_runs_whole_fusion_scenes_each_ending_with_the_phones_number() {
+    let v = bench(&["--target", "self", "--actions", "scene=1", "--baseline"]);
+    let scenes = &v["actions"]["FusionScene100001"];
+    assert_clean(scenes, "scenes");
+    assert_eq!(scenes["outcomes"]["PASS"], scenes["requests"], "{scenes}");
+    assert!(scenes["ratio_to_noop"].as_f64().is_some(), "{v}");
 }
