@@ -3,9 +3,12 @@
 //! `numgate_domain::captcha`: the library solves numgate's challenges and numgate
 //! accepts the payloads, in the library's shape and in the widget's; the library's
 //! own verifier accepts them under the same key; tampered payloads are refused and a
-//! replayed one is refused by the store. Each library run is `tests/sdk/altcha_solve.py`
-//! under the venv of scripts/python-venv.sh.
+//! replayed one is refused by the store; a challenge numgate's Client API serves
+//! over HTTP in a Fusion-Auth session is solved by the library and accepted by the
+//! session's step, and refused in another session. Each library run is
+//! `tests/sdk/altcha_solve.py` under the venv of scripts/python-venv.sh.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -23,6 +26,9 @@ use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
+use numgate_server::config::{CarriersConfig, TokenCarrierConfig};
+
+use crate::helpers::{spawn_app_with, TestApp};
 use crate::sdk::python;
 
 const SESSION: &str = "fusion-session-1";
@@ -200,4 +206,128 @@ async fn a_replayed_altcha_solution_is_refused_once_its_id_is_consumed() {
         first_use.push(store.consume_token(&v.id, v.expires_at).await.unwrap());
     }
     assert_eq!(first_use, [true, false], "accepted once, then a replay");
+}
+
+/// An OpenAPI action of the tenant's backend; its JSON answer, `Code` `OK`.
+async fn backend(app: &TestApp, action: &str, params: &[(&str, &str)]) -> Value {
+    let p: BTreeMap<String, String> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let (status, body) = app.client().call_raw(action, &p).await.unwrap();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["Code"], "OK", "{action}: {v}");
+    v
+}
+
+/// POSTs `body` to numgate's Client API; the status and JSON answer.
+async fn client_api(http: &reqwest::Client, app: &TestApp, path: &str, body: Value) -> Value {
+    let r = http
+        .post(format!("{}{path}", app.endpoint))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(status, 200, "{path}: {v}");
+    v
+}
+
+#[tokio::test]
+async fn the_altcha_library_solves_a_challenge_served_over_the_client_api() {
+    let Some(py) = python() else { return };
+    // China Mobile is configured, so that logon offers one-click after the
+    // CAPTCHA; nothing here asks the carrier.
+    let app = spawn_app_with(|c| {
+        c.carriers = CarriersConfig {
+            cm: Some(TokenCarrierConfig {
+                url: "http://127.0.0.1:9".into(),
+                app_id: "300011".into(),
+                app_key: "cm-key".into(),
+                accounts: Vec::new(),
+            }),
+            ..CarriersConfig::default()
+        };
+    })
+    .await;
+    let (package, sign) = ("com.acme.captcha", "0123456789abcdef0123456789abcdef");
+    let r = backend(
+        &app,
+        "CreateSchemeConfig",
+        &[
+            ("SchemeName", "captcha"),
+            ("AppName", "Acme"),
+            ("Platform", "Android"),
+            ("AndroidPackageName", package),
+            ("AndroidPackageSign", sign),
+        ],
+    )
+    .await;
+    let scheme = r["Model"]["SchemeCode"].as_str().unwrap().to_owned();
+    let r = backend(
+        &app,
+        "GetFusionAuthToken",
+        &[
+            ("SchemeCode", &scheme),
+            ("Platform", "Android"),
+            ("PackageName", package),
+            ("PackageSign", sign),
+            ("DurationSeconds", "900"),
+        ],
+    )
+    .await;
+    let token = r["Model"].as_str().unwrap().to_owned();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    // A hooked app: high endpoint risk, stepped up with a CAPTCHA.
+    let start = || {
+        client_api(
+            &http,
+            &app,
+            "/client/v1/fusion/start",
+            json!({
+                "Token": token, "Scene": "100001", "DeviceId": "device-captcha",
+                "Signals": {"hooking": true},
+            }),
+        )
+    };
+    let first = start().await;
+    assert_eq!(first["Step"], "captcha", "{first}");
+    let session = first["Session"].as_str().unwrap().to_owned();
+    let solved = solve_json(&py, &first["Challenge"]).await;
+    let payload = solved["widget"].as_str().expect("a payload").to_owned();
+    let v = client_api(
+        &http,
+        &app,
+        "/client/v1/fusion/step",
+        json!({"Session": session, "Action": "captcha", "Payload": payload}),
+    )
+    .await;
+    assert!(
+        matches!(v["Step"].as_str(), Some("carrier_consent" | "enter_number")),
+        "the library's solution is accepted: {v}"
+    );
+
+    // The same payload in another session, with its own challenge, is refused.
+    let other = start().await;
+    assert_eq!(other["Step"], "captcha", "{other}");
+    assert_ne!(other["Challenge"]["salt"], first["Challenge"]["salt"]);
+    let v = client_api(
+        &http,
+        &app,
+        "/client/v1/fusion/step",
+        json!({"Session": other["Session"], "Action": "captcha", "Payload": payload}),
+    )
+    .await;
+    assert_eq!(v["Step"], "captcha", "a replay in another session: {v}");
+}
+
+/// The library's solution of a challenge as numgate's Client API serves it.
+async fn solve_json(python: &Path, challenge: &Value) -> Value {
+    assert!(challenge.is_object(), "a Challenge object: {challenge}");
+    altcha(python, &["solve"], &challenge.to_string()).await
 }

@@ -6,11 +6,10 @@
 //! phone reads texted codes from the outbox and has the SMS centre deliver the
 //! upstream text. Every scene, every path: low risk, the carrier out of reach
 //! (mobile data off, or not answering within TimeoutMs) handing over to SMS,
-//! high endpoint risk through a CAPTCHA, upstream SMS; each VerifyToken is
-//! redeemed once through the SDK and refused the second time.
-//!
-//! Not here: the SIM-swapped number (the simulator does not yet answer SIM swap
-//! for mainland subscribers).
+//! high endpoint risk through a CAPTCHA, upstream SMS, and a number whose SIM
+//! was swapped two days ago (asked of the simulator's CAMARA SIM Swap: refused
+//! by default, stepped up with a CAPTCHA under the tenant's policy); each
+//! VerifyToken is redeemed once through the SDK and refused the second time.
 
 use std::time::{Duration, Instant};
 
@@ -18,10 +17,10 @@ use numgate_carrier_sim::SimConfig;
 use numgate_client::device::fusion::{
     CarrierReport, FusionHandler, FusionOutcome, FusionRun, Notice, Prompt, Reply, Signals,
 };
-use numgate_server::config::{CarriersConfig, TokenCarrierConfig};
+use numgate_server::config::{CamaraConfig, CarriersConfig, TokenCarrierConfig};
 use numgate_server::DataDir;
-use numgate_store::NewInbound;
-use serde_json::Value;
+use numgate_store::{NewInbound, PutPolicy};
+use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app_with, TestApp};
 use crate::sdk::{python, Sdk};
@@ -52,6 +51,21 @@ app_id = "300011"
 app_key = "cm-key"
 "#;
 
+/// A subscriber whose SIM was swapped at SWAPPED (filled in at runtime), and
+/// numgate's client at the simulator's CAMARA SIM Swap.
+const SWAPPED_SIM: &str = r#"
+[[subscriber]]
+address = "127.0.0.76"
+number = "13800000076"
+carrier = "cm"
+sim_swap_date = "SWAPPED"
+[[camara_client]]
+client_id = "numgate"
+client_secret = "camara-secret"
+redirect_uris = ["http://127.0.0.1/cb"]
+scopes = ["sim-swap", "sim-swap:retrieve-date"]
+"#;
+
 /// China Mobile's gateway holds every request: no token within any TimeoutMs.
 const HUNG: &str = r#"
 [[fault]]
@@ -67,6 +81,7 @@ const LOW_RISK: (&str, &str) = ("127.0.0.71", "13800000071");
 const NO_DATA: (&str, &str) = ("127.0.0.72", "13800000072");
 const UPSTREAM: (&str, &str) = ("127.0.0.73", "13800000073");
 const CAPTCHA: (&str, &str) = ("127.0.0.74", "13800000074");
+const SWAPPED: (&str, &str) = ("127.0.0.76", "13800000076");
 
 /// One signal of active tampering: high endpoint risk at the lowest score
 /// (50), so the lowest CAPTCHA difficulty of a step-up (maxnumber 300 000).
@@ -86,16 +101,37 @@ struct World {
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
+/// What the simulator holds besides the paths' subscribers.
+#[derive(Clone, Copy, PartialEq)]
+enum Variant {
+    Plain,
+    /// China Mobile's gateway does not answer.
+    Hung,
+    /// A SIM swapped two days ago, and numgate asking CAMARA SIM Swap.
+    Swapped,
+}
+
 /// numgate with China Mobile at the simulator; the tenant's backend creates a
 /// Fusion-Auth scheme and gets the SDK token, through the official SDK.
-async fn world(python: &std::path::Path, hung: bool) -> World {
+async fn world(python: &std::path::Path, variant: Variant) -> World {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sim = format!("http://{}", listener.local_addr().unwrap());
-    let toml = if hung {
-        format!("{SUBSCRIBERS}{HUNG}")
-    } else {
-        SUBSCRIBERS.to_owned()
+    let toml = match variant {
+        Variant::Plain => SUBSCRIBERS.to_owned(),
+        Variant::Hung => format!("{SUBSCRIBERS}{HUNG}"),
+        Variant::Swapped => {
+            let swapped = (chrono::Utc::now() - chrono::Duration::days(2))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            format!("{SUBSCRIBERS}{}", SWAPPED_SIM.replace("SWAPPED", &swapped))
+        }
     };
+    let camara = (variant == Variant::Swapped).then(|| CamaraConfig {
+        url: format!("{sim}/camara"),
+        client_id: "numgate".into(),
+        client_secret: "camara-secret".into(),
+        redirect_uri: "http://127.0.0.1/cb".into(),
+        hashed: false,
+    });
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(numgate_carrier_sim::run(
         SimConfig::from_toml(&toml).unwrap(),
@@ -113,6 +149,7 @@ async fn world(python: &std::path::Path, hung: bool) -> World {
                 app_key: "cm-key".into(),
                 accounts: Vec::new(),
             }),
+            camara,
             ..CarriersConfig::default()
         };
     })
@@ -450,7 +487,7 @@ fn sms_scene_paths(scene: &'static str) -> [Path; 4] {
 
 async fn every_path(scene: &'static str, paths: &[Path]) {
     let Some(py) = python() else { return };
-    let w = world(&py, false).await;
+    let w = world(&py, Variant::Plain).await;
     let mut verified = Vec::new();
     for p in paths {
         verified.push(play(&w, p).await);
@@ -617,7 +654,7 @@ async fn verify_bound_number_through_the_official_sdk_number_check_sms_captcha_a
 #[tokio::test]
 async fn a_carrier_that_does_not_answer_within_timeout_ms_hands_over_to_sms() {
     let Some(py) = python() else { return };
-    let w = world(&py, true).await;
+    let w = world(&py, Variant::Hung).await;
     let logon = Path {
         name: "carrier timeout",
         scene: "100001",
@@ -654,4 +691,77 @@ async fn a_carrier_that_does_not_answer_within_timeout_ms_hands_over_to_sms() {
     );
     redeem(&w, "100001", std::slice::from_ref(&a)).await;
     redeem(&w, "100005", std::slice::from_ref(&b)).await;
+}
+
+#[tokio::test]
+async fn a_recently_swapped_sim_is_refused_then_stepped_up_under_the_tenants_policy() {
+    let Some(py) = python() else { return };
+    let w = world(&py, Variant::Swapped).await;
+    let scene = "100002";
+    // By default the swapped number may not become an account's new number.
+    let mut run = FusionRun::new(SWAPPED.0.parse().unwrap(), &w.app.endpoint).unwrap();
+    let mut user = User::new(&w, SWAPPED.1, AtSms::Type);
+    let outcome = run
+        .run(
+            &w.token,
+            scene,
+            Some(SWAPPED.1),
+            Some("100002-swapped"),
+            Signals::default(),
+            &mut user,
+        )
+        .await
+        .unwrap();
+    let FusionOutcome::Refused { node, .. } = &outcome else {
+        panic!("refused, not {outcome:?} after {:?}", run.trail());
+    };
+    assert_eq!(node, "number_risk", "{outcome:?}");
+
+    // The tenant's policy for the scene steps such numbers up with a CAPTCHA.
+    let default = numgate_domain::fusion::default_graph(
+        numgate_domain::fusion::Scene::ChangeNumber,
+        &numgate_domain::fusion::SmsDefaults {
+            sign_name: "速通互联验证码".into(),
+            template_code: "100002".into(),
+            service_number: numgate_domain::fusion::DEFAULT_SERVICE_NUMBER.into(),
+        },
+    );
+    let mut graph = serde_json::to_value(&default).unwrap();
+    for node in graph["nodes"].as_array_mut().unwrap() {
+        if node["id"] == "number_risk" {
+            node["settings"]["on_high"] = json!({"action": "captcha", "base_difficulty": 1000});
+        }
+    }
+    let tenant = w.data.store.find_tenant("default").await.unwrap().unwrap();
+    w.data
+        .store
+        .put_policy(PutPolicy {
+            tenant_id: tenant.id,
+            scene: 100002,
+            scheme: None,
+            graph: graph.to_string(),
+            inherit: false,
+            logging: true,
+            expected_version: None,
+            actor: "test".into(),
+            at: 0,
+        })
+        .await
+        .unwrap();
+    let stepped_up = play(
+        &w,
+        &Path {
+            name: "swapped sim",
+            scene,
+            bearer: SWAPPED.0,
+            number: Some(SWAPPED.1),
+            user: SWAPPED.1,
+            signals: Signals::default(),
+            at_sms: AtSms::Type,
+            trail: &["captcha", "sms_code", "sms_code", "done"],
+            carrier: None,
+        },
+    )
+    .await;
+    redeem(&w, scene, std::slice::from_ref(&stepped_up)).await;
 }
