@@ -94,8 +94,13 @@ fn web_origin<'a>(headers: &HeaderMap, app: &'a str) -> Result<Option<&'a str>, 
     }
 }
 
-fn with_origin(answer: Json<Value>, origin: Option<&str>) -> Response {
-    let mut resp = answer.into_response();
+/// The answer, readable by the scheme's web origin once it is known (refusals
+/// too: the page must be able to tell the user why).
+fn respond(answer: Result<Json<Value>, ClientError>, origin: Option<&str>) -> Response {
+    let mut resp = match answer {
+        Ok(v) => v.into_response(),
+        Err(e) => e.into_response(),
+    };
     if let Some(o) = origin.and_then(|o| HeaderValue::from_str(o).ok()) {
         resp.headers_mut().insert("access-control-allow-origin", o);
     }
@@ -107,11 +112,23 @@ pub async fn start(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, ClientError> {
+) -> Response {
+    let mut origin = None;
+    let answer = start_scene(&state, peer, &headers, &body, &mut origin).await;
+    respond(answer, origin.as_deref())
+}
+
+async fn start_scene(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: &[u8],
+    origin: &mut Option<String>,
+) -> Result<Json<Value>, ClientError> {
     if body.len() > MAX_BODY {
         return Err(BAD_REQUEST);
     }
-    let req: StartRequest = serde_json::from_slice(&body).map_err(|_| BAD_REQUEST)?;
+    let req: StartRequest = serde_json::from_slice(body).map_err(|_| BAD_REQUEST)?;
     let token = FusionAuthToken::open_fusion(&req.token, &state.secrets, state.clock.now_millis())
         .map_err(|_| {
             ClientError::new(
@@ -120,7 +137,7 @@ pub async fn start(
                 "the token is invalid or expired",
             )
         })?;
-    let origin = web_origin(&headers, &token.app)?.map(str::to_owned);
+    *origin = web_origin(headers, &token.app)?.map(str::to_owned);
     // A deleted scheme's tokens start nothing.
     if state
         .store
@@ -180,7 +197,7 @@ pub async fn start(
         .await
         .map_err(internal)?;
     let started = fusion::start(
-        &state,
+        state,
         Start {
             tenant_id: token.tenant_id,
             tenant: tenant.name,
@@ -195,10 +212,7 @@ pub async fn start(
     )
     .await;
     match started {
-        Ok((session, step)) => Ok(with_origin(
-            Json(client::render(&state, &session, &step)),
-            origin.as_deref(),
-        )),
+        Ok((session, step)) => Ok(Json(client::render(state, &session, &step))),
         Err(StartError::Input(_)) => Err(ClientError::new(
             StatusCode::BAD_REQUEST,
             "NumberMismatch",
@@ -216,22 +230,28 @@ struct StepRequest {
     action: Value,
 }
 
-pub async fn step(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ClientError> {
+pub async fn step(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut origin = None;
+    let answer = take_step(&state, &headers, &body, &mut origin).await;
+    respond(answer, origin.as_deref())
+}
+
+async fn take_step(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    origin: &mut Option<String>,
+) -> Result<Json<Value>, ClientError> {
     if body.len() > MAX_BODY {
         return Err(BAD_REQUEST);
     }
-    let req: StepRequest = serde_json::from_slice(&body).map_err(|_| BAD_REQUEST)?;
+    let req: StepRequest = serde_json::from_slice(body).map_err(|_| BAD_REQUEST)?;
     let action: client::Action = serde_json::from_value(req.action).map_err(|_| BAD_REQUEST)?;
-    let mut session = fusion::load(&state, &req.session)
+    let mut session = fusion::load(state, &req.session)
         .await
         .map_err(internal)?
         .ok_or(SESSION_INVALID)?;
-    let origin = web_origin(&headers, &session.run.app)?.map(str::to_owned);
-    let origin = origin.as_deref();
+    *origin = web_origin(headers, &session.run.app)?.map(str::to_owned);
     let current = session
         .run
         .walker
@@ -245,27 +265,24 @@ pub async fn step(
         "SessionMoved",
         "another request moved this session: ask again",
     );
-    match client::act(&state, &mut session, &current, action)
+    match client::act(state, &mut session, &current, action)
         .await
         .map_err(internal)?
     {
         client::Outcome::Event(event) => {
-            let next = fusion::apply(&state, &mut session, event)
+            let next = fusion::apply(state, &mut session, event)
                 .await
                 .map_err(internal)?
                 .ok_or(moved)?;
-            Ok(with_origin(
-                Json(client::render(&state, &session, &next)),
-                origin,
-            ))
+            Ok(Json(client::render(state, &session, &next)))
         }
         client::Outcome::Again(message) => {
-            if !fusion::save(&state, &mut session).await.map_err(internal)? {
+            if !fusion::save(state, &mut session).await.map_err(internal)? {
                 return Err(moved);
             }
-            let mut v = client::render(&state, &session, &current);
+            let mut v = client::render(state, &session, &current);
             v["Error"] = Value::from(message);
-            Ok(with_origin(Json(v), origin))
+            Ok(Json(v))
         }
         client::Outcome::Misplaced => Err(ClientError::new(
             StatusCode::CONFLICT,

@@ -692,3 +692,87 @@ async fn an_unknown_reason_for_no_carrier_token_is_a_bad_request_and_changes_not
         "the session was still at carrier consent: {v}"
     );
 }
+
+#[tokio::test]
+async fn a_web_page_on_the_schemes_origin_can_read_answers_and_refusals() {
+    let w = world().await;
+    let api = w.app.client();
+    let site = "https://shop.acme.example";
+    let r = call(
+        &api,
+        "CreateSchemeConfig",
+        &[
+            ("SchemeName", "web"),
+            ("AppName", "Acme"),
+            ("Platform", "Web"),
+            ("H5Url", &format!("{site}/login")),
+            ("H5Origin", site),
+        ],
+    )
+    .await;
+    let scheme = r["Model"]["SchemeCode"].as_str().unwrap().to_owned();
+    let r = call(
+        &api,
+        "GetFusionAuthToken",
+        &[
+            ("SchemeCode", &scheme),
+            ("Platform", "Web"),
+            ("DurationSeconds", "900"),
+        ],
+    )
+    .await;
+    let token = r["Model"].as_str().unwrap().to_owned();
+    let http = reqwest::Client::new();
+    let post = |path: &str, origin: &str, body: Value| {
+        http.post(format!("{}{path}", w.app.endpoint))
+            .header("origin", origin)
+            .json(&body)
+            .send()
+    };
+    let allowed = |r: &reqwest::Response| {
+        r.headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    // A refusal the page must show: readable by the scheme's origin.
+    let r = post(
+        "/client/v1/fusion/start",
+        site,
+        json!({"Token": token, "Scene": "9"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (r.status().as_u16(), allowed(&r).as_deref()),
+        (400, Some(site))
+    );
+    // Another site's page gets nothing it may read.
+    let r = post(
+        "/client/v1/fusion/start",
+        "https://evil.example",
+        json!({"Token": token, "Scene": "100001"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.status().as_u16(), allowed(&r)), (403, None));
+    let r = post(
+        "/client/v1/fusion/start",
+        site,
+        json!({"Token": token, "Scene": "100001"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(allowed(&r).as_deref(), Some(site));
+    let v: Value = r.json().await.unwrap();
+    let r = post(
+        "/client/v1/fusion/step",
+        site,
+        json!({"Session": v["Session"], "Action": "upstream"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (r.status().as_u16(), allowed(&r).as_deref()),
+        (409, Some(site))
+    );
+}
