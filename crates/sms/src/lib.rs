@@ -6,10 +6,12 @@
 //! - [`outbox`]: the development channel: delivered messages land in a table
 //!   that `numgate outbox` lists.
 //! - [`dispatch`]: leases queued messages, delivers them, settles or retries.
+//! - [`segment`]: GSM 7-bit / UCS-2 choice, concatenated parts, segment counts.
 #![forbid(unsafe_code)]
 
 pub mod dispatch;
 pub mod outbox;
+pub mod segment;
 pub mod sender;
 
 pub use dispatch::{Dispatcher, DispatcherConfig};
