@@ -12,7 +12,6 @@ use numgate_client::OpenApi;
 use numgate_server::config::{CamaraConfig, CarriersConfig, TokenCarrierConfig};
 use numgate_store::{NewInbound, PutPolicy};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::helpers::{spawn_app_with, texted_code, TestApp};
 
@@ -211,22 +210,12 @@ impl Phone {
     }
 }
 
-/// Solves an ALTCHA challenge as the widget does: SHA-256(salt + n) for n from 0.
+/// Solves an ALTCHA challenge as the widget does, with the device client's solver.
 fn solve(challenge: &Value) -> String {
-    let salt = challenge["salt"].as_str().unwrap();
-    let target = challenge["challenge"].as_str().unwrap();
-    let max = challenge["maxnumber"].as_u64().unwrap();
-    let n = (0..=max)
-        .find(|n| hex::encode(Sha256::digest(format!("{salt}{n}"))) == target)
-        .expect("the number is within maxnumber");
-    let payload = json!({
-        "algorithm": challenge["algorithm"], "challenge": target, "number": n,
-        "salt": salt, "signature": challenge["signature"],
-    });
-    base64::Engine::encode(
-        &base64::engine::general_purpose::STANDARD,
-        payload.to_string(),
-    )
+    use numgate_client::device::fusion::{payload, solve, Challenge};
+    let c: Challenge = serde_json::from_value(challenge.clone()).unwrap();
+    let n = solve(&c.salt, &c.challenge, c.max_number).expect("the number is within maxnumber");
+    payload(&c, n, Duration::ZERO)
 }
 
 async fn redeem(api: &OpenApi, verify_token: &str) -> Value {

@@ -235,32 +235,7 @@ impl<'w> User<'w> {
 
     /// The newest code texted to the number, from the development outbox.
     async fn texted_code(&self) -> String {
-        let phone = format!("86{}", self.number);
-        for _ in 0..200 {
-            let list = self
-                .w
-                .data
-                .store
-                .list_outbox(Some(&phone), 1)
-                .await
-                .unwrap();
-            if let Some(m) = list.first() {
-                let text = self
-                    .w
-                    .data
-                    .master_key
-                    .secret_box()
-                    .open_string(&m.sealed_text)
-                    .unwrap();
-                return text
-                    .chars()
-                    .skip_while(|c| !c.is_ascii_digit())
-                    .take_while(char::is_ascii_digit)
-                    .collect();
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("no code reached the outbox for {phone}");
+        crate::helpers::texted_code_in(&self.w.data, &self.number).await
     }
 
     /// The SMS centre delivers the user's message to numgate.

@@ -188,6 +188,11 @@ pub fn phone() -> String {
 /// The newest code texted to `number`, from the development outbox.
 pub async fn texted_code(app: &TestApp, number: &str) -> String {
     let data = numgate_server::open_data_dir(&app.config).await.unwrap();
+    texted_code_in(&data, number).await
+}
+
+/// [`texted_code`] in an already opened data directory.
+pub async fn texted_code_in(data: &numgate_server::DataDir, number: &str) -> String {
     for _ in 0..200 {
         let list = data
             .store

@@ -444,7 +444,7 @@ async fn the_official_sdk_grants_sts_credentials_with_which_an_app_sends_a_code_
             // …and a send asking for the code back is refused by the grant.
             assert_answer(&r[2], "isv.RAM_PERMISSION_DENY", false, json!([]));
 
-            let code = crate::sms_auth::texted_code(app, &p).await;
+            let code = crate::helpers::texted_code(app, &p).await;
             let verify = format!("sms-verify:{p}:{code}:{biz_token}");
             let r = backend.run(&[verify.clone(), verify]).await;
             for (i, expected) in [(0, true), (1, false)] {

@@ -13,7 +13,7 @@ use numgate_domain::clock::Clock;
 use serde_json::Value;
 
 use crate::gateway::{host, send_raw};
-use crate::helpers::{phone, spawn_app, TestApp, SIGN, TEMPLATE};
+use crate::helpers::{phone, spawn_app, texted_code, TestApp, SIGN, TEMPLATE};
 
 const PACK_SIGN: &str = "0123456789abcdef0123456789abcdef";
 const TEMPLATE_PARAM: &str = r###"{"code":"##code##","min":"5"}"###;
@@ -165,32 +165,6 @@ async fn verify(app: &TestApp, number: &str, code: &str, token: &str) -> Value {
 fn data(body: &Value) -> bool {
     assert_eq!(body["Code"], "OK", "{body}");
     body["Data"].as_bool().expect("Data is a boolean")
-}
-
-/// The newest code texted to `number`, read from the development outbox.
-pub async fn texted_code(app: &TestApp, number: &str) -> String {
-    let data = numgate_server::open_data_dir(&app.config).await.unwrap();
-    for _ in 0..200 {
-        let list = data
-            .store
-            .list_outbox(Some(&format!("86{number}")), 1)
-            .await
-            .unwrap();
-        if let Some(m) = list.first() {
-            let text = data
-                .master_key
-                .secret_box()
-                .open_string(&m.sealed_text)
-                .unwrap();
-            return text
-                .chars()
-                .skip_while(|c| !c.is_ascii_digit())
-                .take_while(char::is_ascii_digit)
-                .collect();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no code reached the outbox for {number}");
 }
 
 /// How many sends to `number` QuerySendDetails knows of today.
