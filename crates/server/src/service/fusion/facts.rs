@@ -98,7 +98,7 @@ pub async fn counts(
 
 /// The number's list, SIM swap and status. A carrier that cannot tell leaves
 /// the fact unknown (which the rules score as such), never an error.
-pub async fn number_facts(
+async fn number_facts(
     state: &AppState,
     tenant_id: i64,
     number: &PhoneNumber,
@@ -135,6 +135,20 @@ pub async fn number_facts(
         status: NumberStatus::Unknown,
         list,
     })
+}
+
+/// [`number_facts`], gathered once per number: `known` keeps the last ones.
+pub async fn number_facts_once<'a>(
+    state: &AppState,
+    tenant_id: i64,
+    number: &PhoneNumber,
+    known: &'a mut Option<(PhoneNumber, NumberFacts)>,
+) -> Result<&'a NumberFacts, ApiError> {
+    if known.as_ref().is_none_or(|(n, _)| n != number) {
+        let f = number_facts(state, tenant_id, number).await?;
+        *known = Some((number.clone(), f));
+    }
+    Ok(&known.as_ref().expect("just filled").1)
 }
 
 /// The run's endpoint and number risk scores, from its decisions.

@@ -254,6 +254,10 @@ pub async fn save(state: &AppState, session: &mut Session) -> Result<bool, ApiEr
 /// Runs the walker's server steps until a client step or the end; prepares the
 /// client step (clearing what the previous one was prepared with).
 async fn drive(state: &AppState, session: &mut Session, mut a: Advance) -> Result<Step, ApiError> {
+    // The number's facts cost store reads and two carrier calls (CAMARA token,
+    // SIM-swap date): gathered once per number for the risk nodes and scoring
+    // that this request runs.
+    let mut known: Option<(PhoneNumber, numgate_domain::fusion::NumberFacts)> = None;
     loop {
         session.run.trace.append(&mut a.trace);
         let event = match &a.step {
@@ -270,14 +274,16 @@ async fn drive(state: &AppState, session: &mut Session, mut a: Advance) -> Resul
             } => {
                 facts::count_number(state, session, number).await?;
                 let counts = facts::counts(state, session, settings, Some(number)).await?;
-                let f = facts::number_facts(state, session.tenant_id, number).await?;
+                let f =
+                    facts::number_facts_once(state, session.tenant_id, number, &mut known).await?;
                 Event::RiskEvaluated(numgate_domain::fusion::evaluate_number(
-                    settings, number, &f, &counts,
+                    settings, number, f, &counts,
                 ))
             }
             Step::ScoreNumber { number, .. } => {
-                let f = facts::number_facts(state, session.tenant_id, number).await?;
-                Event::NumberScored(numgate_domain::fusion::phone_score(number, &f))
+                let f =
+                    facts::number_facts_once(state, session.tenant_id, number, &mut known).await?;
+                Event::NumberScored(numgate_domain::fusion::phone_score(number, f))
             }
             _ => match client::prepare(state, session, &a.step).await? {
                 Some(event) => event,
