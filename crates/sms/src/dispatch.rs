@@ -135,13 +135,13 @@ impl Dispatcher {
         };
         let sent = self.sender.send(&sms).await;
         let outcome = match &sent {
-            Ok(()) => "delivered",
+            Ok(_) => "delivered",
             Err(SendError::Permanent { .. }) => "refused",
             Err(SendError::Temporary(_)) => "temporary_failure",
         };
         metrics::counter!("numgate_sms_delivery_attempts_total", "outcome" => outcome).increment(1);
         match sent {
-            Ok(()) => {
+            Ok(_) => {
                 self.store
                     .settle_message(msg.id, DeliveryResult::Delivered, now())
                     .await

@@ -16,4 +16,7 @@ pub mod sender;
 
 pub use dispatch::{Dispatcher, DispatcherConfig};
 pub use outbox::OutboxSender;
-pub use sender::{OutgoingSms, SendError, SmsSender};
+pub use sender::{
+    receipt_id_forms, Inbound, OutgoingSms, Receipt, ReportError, ReportSink, SendError, SmsSender,
+    Submitted,
+};

@@ -7,7 +7,7 @@ use numgate_domain::clock::Clock;
 use numgate_domain::secrets::SecretBox;
 use numgate_store::{OutboxEntry, Store};
 
-use crate::sender::{OutgoingSms, SendError, SmsSender};
+use crate::sender::{OutgoingSms, SendError, SmsSender, Submitted};
 
 /// Stores each message, sealed with the master key, where `numgate outbox`
 /// (which holds the key) shows it.
@@ -29,7 +29,7 @@ impl OutboxSender {
 
 #[async_trait]
 impl SmsSender for OutboxSender {
-    async fn send(&self, sms: &OutgoingSms) -> Result<(), SendError> {
+    async fn send(&self, sms: &OutgoingSms) -> Result<Submitted, SendError> {
         self.store
             .put_outbox(OutboxEntry {
                 message_id: sms.message_id,
@@ -41,6 +41,7 @@ impl SmsSender for OutboxSender {
                 created_at: self.clock.now_millis(),
             })
             .await
+            .map(|()| Submitted::delivered())
             .map_err(|e| SendError::Temporary(e.to_string()))
     }
 }

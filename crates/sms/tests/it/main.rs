@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use numgate_domain::clock::Clock;
 use numgate_domain::secrets::{MasterKey, SecretBox};
 use numgate_domain::FakeClock;
-use numgate_sms::{Dispatcher, DispatcherConfig, OutboxSender, OutgoingSms, SendError, SmsSender};
+use numgate_sms::{
+    Dispatcher, DispatcherConfig, OutboxSender, OutgoingSms, SendError, SmsSender, Submitted,
+};
 use numgate_store::{CodeKey, NewCode, SendQuery, SendStatus, SqliteOptions, SqliteStore, Store};
 
 const T0: i64 = 1_800_000_000_000;
@@ -113,7 +115,7 @@ struct Flaky {
 
 #[async_trait]
 impl SmsSender for Flaky {
-    async fn send(&self, sms: &OutgoingSms) -> Result<(), SendError> {
+    async fn send(&self, sms: &OutgoingSms) -> Result<Submitted, SendError> {
         let mut left = self.failures_left.lock().unwrap();
         let n = left.entry(sms.phone.clone()).or_insert(0);
         if *n > 0 {
@@ -130,7 +132,7 @@ impl SmsSender for Flaky {
             .lock()
             .unwrap()
             .push((sms.message_id, sms.text.clone()));
-        Ok(())
+        Ok(Submitted::delivered())
     }
 }
 
