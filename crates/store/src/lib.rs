@@ -142,14 +142,52 @@ pub trait SmsQueue: Send + Sync {
         lease_until: Millis,
         limit: u32,
     ) -> Result<Vec<QueuedSms>>;
-    /// Settles a leased message: updates its send record, forgets its text.
+    /// Settles a leased message: forgets its text and records where it went (for
+    /// receipts and billing); a delivered or failed message's send record and
+    /// report change with it, in one transaction. Settling twice changes nothing
+    /// the second time.
     async fn settle_message(&self, id: i64, result: DeliveryResult, now: Millis) -> Result<()>;
-    /// Puts a leased message back for another try at `retry_at`.
-    async fn retry_message(&self, id: i64, retry_at: Millis, err: &str) -> Result<()>;
+    /// Puts a leased message back for another try at `retry_at`; `next_provider`
+    /// moves it on to the next provider of its route.
+    async fn retry_message(
+        &self,
+        id: i64,
+        retry_at: Millis,
+        err: &str,
+        next_provider: bool,
+    ) -> Result<()>;
     /// Stores a delivered message in the outbox; idempotent per queue message id.
     async fn put_outbox(&self, entry: OutboxEntry) -> Result<()>;
     /// The outbox, newest first, optionally for one number (digits with country code).
     async fn list_outbox(&self, phone: Option<&str>, limit: u32) -> Result<Vec<OutboxEntry>>;
+}
+
+/// What happens to a message after its channel took it: receipts, the delivery
+/// reports pushed to tenants, and the delivered segments billing counts.
+#[async_trait]
+pub trait SmsDeliveries: Send + Sync {
+    /// Applies a receipt to the message it names: its send record, and when
+    /// delivered the tenant's usage, and its report if the tenant wants one;
+    /// all in one transaction, once per message however often it is repeated.
+    async fn record_receipt(&self, receipt: ReceiptUpdate) -> Result<ReceiptOutcome>;
+    /// Leases up to `limit` due reports until `lease_until`, oldest first.
+    async fn claim_reports(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+    ) -> Result<Vec<TenantReport>>;
+    /// The tenant acknowledged these reports: they are gone.
+    async fn ack_reports(&self, ids: &[i64]) -> Result<()>;
+    /// These reports were not acknowledged: tried again at `retry_at`.
+    async fn retry_reports(&self, ids: &[i64], retry_at: Millis) -> Result<()>;
+    /// A tenant's delivered SMS per day, for days in `[from_day, to_day]`.
+    async fn sms_usage(
+        &self,
+        tenant_id: i64,
+        from_day: &str,
+        to_day: &str,
+    ) -> Result<Vec<SmsUsage>>;
 }
 
 /// Phone number verification schemes. Deleted schemes are deleted outright (their
@@ -369,6 +407,7 @@ pub trait Store:
     + SmsCatalog
     + Codes
     + SmsQueue
+    + SmsDeliveries
     + Schemes
     + FusionSchemes
     + Policies
@@ -390,6 +429,7 @@ impl<T> Store for T where
         + SmsCatalog
         + Codes
         + SmsQueue
+        + SmsDeliveries
         + Schemes
         + FusionSchemes
         + Policies

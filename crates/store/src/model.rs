@@ -191,12 +191,90 @@ pub struct QueuedSms {
     pub attempts: u32,
     pub auto_retry: bool,
     pub up_extend_code: Option<String>,
+    /// Which step of its route the message is at: the index (modulo the route's
+    /// length) of the provider to hand it to. A redelivery after a crash stays
+    /// with the same provider, so that provider's idempotency holds.
+    pub route_step: u32,
+}
+
+/// Where a message went: recorded for receipts, delivery reports and billing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The provider's configured name.
+    pub provider: String,
+    /// The provider's id of the message, if it gives one.
+    pub provider_message_id: Option<String>,
+    /// The forms a receipt may name that id by (see `numgate_sms::receipt_id_forms`).
+    pub id_forms: Vec<String>,
+    /// SMS segments the message took: what a delivered message is billed by.
+    pub segments: u32,
+    /// Whether the tenant wants its delivery report pushed.
+    pub report: bool,
+    /// The calendar day (`YYYY-MM-DD`, the send records' calendar) a delivery at
+    /// this moment is billed to.
+    pub day: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeliveryResult {
-    Delivered,
-    Failed { err_code: String },
+    /// The channel delivered it at once (the outbox).
+    Delivered(Delivery),
+    /// The channel accepted it; a receipt will tell whether it arrived.
+    Accepted(Delivery),
+    /// No channel took it. `report`: whether the tenant wants the report pushed.
+    Failed { err_code: String, report: bool },
+}
+
+/// A delivery receipt to apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptUpdate {
+    pub provider: String,
+    /// The forms of the id the receipt names.
+    pub id_forms: Vec<String>,
+    pub delivered: bool,
+    pub err_code: Option<String>,
+    /// When the receipt was received.
+    pub at: Millis,
+    /// The calendar day `at` is billed to (`YYYY-MM-DD`).
+    pub day: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiptOutcome {
+    /// The send record changed; `biz_id` is its BizId.
+    Applied { tenant_id: i64, biz_id: String },
+    /// The message's record was final already (a repeated receipt).
+    Repeated,
+    /// No accepted message has that id yet: the receipt is kept and applied
+    /// when the message's acceptance is recorded (an SMSC may send the receipt
+    /// before the dispatcher commits the submit's answer).
+    Early,
+}
+
+/// A delivery report waiting to be pushed to its tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantReport {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub biz_id: String,
+    pub country_code: String,
+    pub phone: String,
+    pub out_id: Option<String>,
+    pub sent_at: Millis,
+    pub report_at: Millis,
+    pub success: bool,
+    pub err_code: Option<String>,
+    pub segments: u32,
+    /// Pushes tried before this lease.
+    pub attempts: u32,
+}
+
+/// Delivered SMS of one tenant on one day: what billing counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsUsage {
+    pub day: String,
+    pub messages: u64,
+    pub segments: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,6 +311,10 @@ pub struct PurgeCounts {
     pub attempts: u64,
     /// Inbound (MO) messages a day after their receipt.
     pub inbound: u64,
+    /// Where messages went (and their provider ids), as old as the send records purged.
+    pub deliveries: u64,
+    /// Receipts for no known message and unacknowledged delivery reports, after three days.
+    pub reports: u64,
 }
 
 /// A phone number verification scheme: a tenant's registration of one app (an

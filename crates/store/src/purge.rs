@@ -12,6 +12,10 @@ const CODE_GRACE_MS: Millis = 24 * 3_600_000;
 /// only within minutes of being sent, the rest is for support questions.
 const INBOUND_KEEP_MS: Millis = 24 * 3_600_000;
 
+/// A receipt for no known message, and a delivery report its tenant has not
+/// acknowledged, are given up after three days (an SMSC reports within that).
+const REPORT_KEEP_MS: Millis = 3 * 24 * 3_600_000;
+
 /// Which counter of [`PurgeCounts`] a rule adds to.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Counter {
@@ -25,6 +29,8 @@ pub(crate) enum Counter {
     RiskEvents,
     Attempts,
     Inbound,
+    Deliveries,
+    Reports,
 }
 
 /// One table's rule: rows matching `dead` go; `dead` has at most one parameter,
@@ -40,7 +46,7 @@ pub(crate) struct Rule {
 /// The rules of one purge: what expired by `now`; send records, outbox entries
 /// and attempts once older than `records_before`; risk events once older than
 /// `risk_events_before`. Policies and the audit log are never purged.
-pub(crate) fn rules(cutoffs: &PurgeCutoffs) -> [Rule; 10] {
+pub(crate) fn rules(cutoffs: &PurgeCutoffs) -> [Rule; 14] {
     let PurgeCutoffs {
         now,
         records_before,
@@ -111,6 +117,32 @@ pub(crate) fn rules(cutoffs: &PurgeCutoffs) -> [Rule; 10] {
             "received_at < {}",
             Some(now.saturating_sub(INBOUND_KEEP_MS)),
         ),
+        // Where a message went is kept as long as its send record; its id forms
+        // go first (they are found through it).
+        rule(
+            Counter::Deliveries,
+            "sms_delivery_ids",
+            "message_id IN (SELECT message_id FROM sms_deliveries WHERE accepted_at < {})",
+            Some(records_before),
+        ),
+        rule(
+            Counter::Deliveries,
+            "sms_deliveries",
+            "accepted_at < {}",
+            Some(records_before),
+        ),
+        rule(
+            Counter::Reports,
+            "sms_early_receipts",
+            "received_at < {}",
+            Some(now.saturating_sub(REPORT_KEEP_MS)),
+        ),
+        rule(
+            Counter::Reports,
+            "sms_reports",
+            "created_at < {}",
+            Some(now.saturating_sub(REPORT_KEEP_MS)),
+        ),
     ]
 }
 
@@ -127,6 +159,8 @@ impl PurgeCounts {
             Counter::RiskEvents => &mut self.risk_events,
             Counter::Attempts => &mut self.attempts,
             Counter::Inbound => &mut self.inbound,
+            Counter::Deliveries => &mut self.deliveries,
+            Counter::Reports => &mut self.reports,
         };
         *field += n;
     }

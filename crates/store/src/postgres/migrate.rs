@@ -34,6 +34,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "fusion_schemes",
         sql: include_str!("../../migrations/postgres/0005_fusion_schemes.sql"),
     },
+    Migration {
+        version: 7,
+        name: "sms_delivery",
+        sql: include_str!("../../migrations/postgres/0007_sms_delivery.sql"),
+    },
 ];
 
 /// The advisory lock that nodes starting together take turns on ("numgate1" in

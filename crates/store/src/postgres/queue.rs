@@ -6,7 +6,7 @@ use numgate_domain::clock::Millis;
 use sqlx::postgres::PgRow;
 
 use super::{col, map_err, PgStore};
-use crate::{DeliveryResult, OutboxEntry, QueuedSms, Result, SendStatus, SmsQueue};
+use crate::{DeliveryResult, OutboxEntry, QueuedSms, Result, SmsQueue};
 
 fn queued(row: &PgRow) -> Result<QueuedSms> {
     let attempts: i32 = col(row, "attempts_before")?;
@@ -20,6 +20,7 @@ fn queued(row: &PgRow) -> Result<QueuedSms> {
         attempts: u32::try_from(attempts).unwrap_or(0),
         auto_retry: col(row, "auto_retry")?,
         up_extend_code: col(row, "up_extend_code")?,
+        route_step: u32::try_from(col::<i32>(row, "route_step")?).unwrap_or(0),
     })
 }
 
@@ -59,7 +60,7 @@ impl SmsQueue for PgStore {
              UPDATE sms_queue SET state = 'leased', lease_until = $1, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM due UNION ALL SELECT id FROM lapsed ORDER BY id LIMIT $3) \
              RETURNING id, tenant_id, biz_id, country_code, phone, sealed_text, \
-               attempts - 1 AS attempts_before, auto_retry, up_extend_code",
+               attempts - 1 AS attempts_before, auto_retry, up_extend_code, route_step",
         )
         .bind(lease_until)
         .bind(now)
@@ -76,39 +77,27 @@ impl SmsQueue for PgStore {
     }
 
     async fn settle_message(&self, id: i64, result: DeliveryResult, now: Millis) -> Result<()> {
-        let (state, status, err_code) = match result {
-            DeliveryResult::Delivered => ("done", SendStatus::Delivered, None),
-            DeliveryResult::Failed { err_code } => ("failed", SendStatus::Failed, Some(err_code)),
-        };
-        // One statement, so one transaction: the message and its record change
-        // together. The text is forgotten once settled: only the masked record
-        // remains. A second settle waits for the first's row lock, then finds the
-        // message settled and changes nothing.
-        sqlx::query(
-            "WITH settled AS ( \
-               UPDATE sms_queue SET state = $1, sealed_text = ''::BYTEA, lease_until = NULL \
-               WHERE id = $2 AND state IN ('queued', 'leased') RETURNING biz_id) \
-             UPDATE send_records SET status = $3, received_at = $4, err_code = $5 \
-             WHERE biz_id IN (SELECT biz_id FROM settled)",
-        )
-        .bind(state)
-        .bind(id)
-        .bind(status as i16)
-        .bind(now)
-        .bind(&err_code)
-        .execute(self.pool())
-        .await
-        .map_err(map_err)?;
+        let mut tx = self.pool().begin().await.map_err(map_err)?;
+        super::deliveries::settle(&mut tx, id, &result, now).await?;
+        tx.commit().await.map_err(map_err)?;
         Ok(())
     }
 
-    async fn retry_message(&self, id: i64, retry_at: Millis, err: &str) -> Result<()> {
+    async fn retry_message(
+        &self,
+        id: i64,
+        retry_at: Millis,
+        err: &str,
+        next_provider: bool,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE sms_queue SET state = 'queued', next_attempt_at = $1, \
-             lease_until = NULL, last_error = $2 WHERE id = $3 AND state = 'leased'",
+             lease_until = NULL, last_error = $2, route_step = route_step + $3 \
+             WHERE id = $4 AND state = 'leased'",
         )
         .bind(retry_at)
         .bind(err)
+        .bind(i32::from(next_provider))
         .bind(id)
         .execute(self.pool())
         .await

@@ -33,6 +33,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "fusion_schemes",
         sql: include_str!("../../migrations/sqlite/0005_fusion_schemes.sql"),
     },
+    Migration {
+        version: 7,
+        name: "sms_delivery",
+        sql: include_str!("../../migrations/sqlite/0007_sms_delivery.sql"),
+    },
 ];
 
 /// Brings the schema up to date, or refuses a database newer than this build;

@@ -15,6 +15,7 @@ mod attempts;
 mod audit;
 mod catalog;
 mod codes;
+mod deliveries;
 mod fusion_schemes;
 mod inbound;
 mod maintenance;

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use numgate_domain::clock::Millis;
 use rusqlite::{params, Row};
 
-use super::{all, col, execute, map_err, optional, SqliteStore};
-use crate::{DeliveryResult, OutboxEntry, QueuedSms, Result, SendStatus, SmsQueue};
+use super::{all, col, execute, SqliteStore};
+use crate::{DeliveryResult, OutboxEntry, QueuedSms, Result, SmsQueue};
 
 fn queued(row: &Row<'_>) -> Result<QueuedSms> {
     let attempts: i64 = col(row, "attempts_before")?;
@@ -19,6 +19,7 @@ fn queued(row: &Row<'_>) -> Result<QueuedSms> {
         attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
         auto_retry: col(row, "auto_retry")?,
         up_extend_code: col(row, "up_extend_code")?,
+        route_step: u32::try_from(col::<i64>(row, "route_step")?).unwrap_or(0),
     })
 }
 
@@ -62,7 +63,7 @@ impl SmsQueue for SqliteStore {
                          ORDER BY lease_until LIMIT ?3) \
                        ORDER BY id LIMIT ?3) \
                      RETURNING id, tenant_id, biz_id, country_code, phone, sealed_text, \
-                       attempts - 1 AS attempts_before, auto_retry, up_extend_code",
+                       attempts - 1 AS attempts_before, auto_retry, up_extend_code, route_step",
                     params![lease_until, now, limit],
                     queued,
                 )
@@ -74,42 +75,25 @@ impl SmsQueue for SqliteStore {
     }
 
     async fn settle_message(&self, id: i64, result: DeliveryResult, now: Millis) -> Result<()> {
-        let (state, status, err_code) = match result {
-            DeliveryResult::Delivered => ("done", SendStatus::Delivered, None),
-            DeliveryResult::Failed { err_code } => ("failed", SendStatus::Failed, Some(err_code)),
-        };
-        self.write(move |conn| {
-            // The text is forgotten once settled: only the masked record remains.
-            // Settling twice changes nothing the second time.
-            let settled: Option<String> = optional(
-                conn,
-                "UPDATE sms_queue SET state = ?, sealed_text = X'', lease_until = NULL \
-                 WHERE id = ? AND state IN ('queued', 'leased') RETURNING biz_id",
-                params![state, id],
-                |row| row.get(0).map_err(map_err),
-            )?;
-            let Some(biz_id) = settled else {
-                return Ok(());
-            };
-            execute(
-                conn,
-                "UPDATE send_records SET status = ?, received_at = ?, err_code = ? \
-                 WHERE biz_id = ?",
-                params![status as i64, now, err_code, biz_id],
-            )?;
-            Ok(())
-        })
-        .await
+        self.write(move |conn| super::deliveries::settle(conn, id, &result, now))
+            .await
     }
 
-    async fn retry_message(&self, id: i64, retry_at: Millis, err: &str) -> Result<()> {
+    async fn retry_message(
+        &self,
+        id: i64,
+        retry_at: Millis,
+        err: &str,
+        next_provider: bool,
+    ) -> Result<()> {
         let err = err.to_owned();
         self.write_atomic(move |conn| {
             execute(
                 conn,
                 "UPDATE sms_queue SET state = 'queued', next_attempt_at = ?, \
-                 lease_until = NULL, last_error = ? WHERE id = ? AND state = 'leased'",
-                params![retry_at, err, id],
+                 lease_until = NULL, last_error = ?, route_step = route_step + ? \
+                 WHERE id = ? AND state = 'leased'",
+                params![retry_at, err, i64::from(next_provider), id],
             )?;
             Ok(())
         })

@@ -4,6 +4,7 @@
 
 mod attempts;
 mod codes;
+mod deliveries;
 mod fusion_schemes;
 mod inbound;
 mod maintenance;

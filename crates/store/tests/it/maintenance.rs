@@ -27,9 +27,13 @@ async fn purge_removes_only_what_has_expired() {
             .unwrap();
         // Messages: the old one settled, the others still queued.
         let leased = s.claim_messages(T0, T0 + 30 * SEC, 1).await.unwrap();
-        s.settle_message(leased[0].id, DeliveryResult::Delivered, T0 + SEC)
-            .await
-            .unwrap();
+        s.settle_message(
+            leased[0].id,
+            DeliveryResult::Delivered(crate::support::outbox_delivery()),
+            T0 + SEC,
+        )
+        .await
+        .unwrap();
         s.claim_nonce("LTAI-one", "expired", now - 1).await.unwrap();
         s.claim_nonce("LTAI-one", "kept", now).await.unwrap();
 

@@ -67,7 +67,7 @@ async fn a_retried_message_is_due_at_its_retry_time() {
             .await
             .unwrap()
             .remove(0);
-        s.retry_message(m.id, T0 + 100 * SEC, "smsc busy")
+        s.retry_message(m.id, T0 + 100 * SEC, "smsc busy", false)
             .await
             .unwrap();
 
@@ -94,11 +94,16 @@ async fn settling_forgets_the_text_and_updates_the_send_record() {
         let s = &*b.store;
         let tenant_id = queue_codes(s, &["13800138000", "13900139000"]).await;
         let leased = s.claim_messages(T0, T0 + 30 * SEC, 10).await.unwrap();
-        s.settle_message(leased[0].id, DeliveryResult::Delivered, T0 + 5 * SEC)
-            .await
-            .unwrap();
+        s.settle_message(
+            leased[0].id,
+            DeliveryResult::Delivered(crate::support::outbox_delivery()),
+            T0 + 5 * SEC,
+        )
+        .await
+        .unwrap();
         let failed = DeliveryResult::Failed {
             err_code: "MOBILE_NOT_ON_SERVICE".into(),
+            report: false,
         };
         s.settle_message(leased[1].id, failed, T0 + 6 * SEC)
             .await
@@ -108,6 +113,7 @@ async fn settling_forgets_the_text_and_updates_the_send_record() {
             leased[0].id,
             DeliveryResult::Failed {
                 err_code: "late".into(),
+                report: false,
             },
             T0 + 9 * SEC,
         )

@@ -289,7 +289,11 @@ async fn a_settled_message_keeps_no_text_on_disk() {
         .unwrap()
         .remove(0);
     store
-        .settle_message(m.id, DeliveryResult::Delivered, T0)
+        .settle_message(
+            m.id,
+            DeliveryResult::Delivered(crate::support::outbox_delivery()),
+            T0,
+        )
         .await
         .unwrap();
 

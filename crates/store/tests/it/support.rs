@@ -104,3 +104,15 @@ pub fn check(key: &CodeKey, code: &str, now: Millis) -> CodeCheck {
         max_attempts: 5,
     }
 }
+
+/// What the outbox channel settles with: one segment, billed to `day`, no report.
+pub fn outbox_delivery() -> numgate_store::Delivery {
+    numgate_store::Delivery {
+        provider: "outbox".into(),
+        provider_message_id: None,
+        id_forms: vec![],
+        segments: 1,
+        report: false,
+        day: "2026-01-01".into(),
+    }
+}
