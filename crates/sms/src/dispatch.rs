@@ -1,18 +1,23 @@
-//! The dispatch loop: lease due messages from the shared queue, deliver each
-//! through the sender, then settle it or put it back with a backoff.
+//! The dispatch loop: lease due messages from the shared queue, hand each to the
+//! provider its route names, then record where it went or put it back.
 //!
 //! Several dispatchers (threads or nodes) may run at once: leases keep them
 //! from taking the same message, and a dispatcher that dies lets its lease lapse.
+//! A message taken again after a lapsed lease goes to the same provider as
+//! before (its route step only moves on an answered failure), so a provider that
+//! is idempotent per message id delivers it once.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use numgate_domain::clock::Clock;
 use numgate_domain::secrets::SecretBox;
-use numgate_store::{DeliveryResult, QueuedSms, Store};
+use numgate_store::{Delivery, DeliveryResult, QueuedSms, Store};
 use tokio::sync::{watch, Notify};
 
-use crate::sender::{OutgoingSms, SendError, SmsSender};
+use crate::routes::Routes;
+use crate::sender::{receipt_id_forms, OutgoingSms, SendError};
 
 #[derive(Debug, Clone)]
 pub struct DispatcherConfig {
@@ -22,11 +27,17 @@ pub struct DispatcherConfig {
     pub lease: Duration,
     /// How often to look for due messages when nobody calls [`Dispatcher::wake`].
     pub poll: Duration,
-    /// After this many failed attempts a message is settled as failed; a message
+    /// How many tries (over the route's providers, in turn) a message with
+    /// `AutoRetry=1` gets; at least one per provider of its route. A message
     /// sent with `AutoRetry=0` is settled as failed after its first.
     pub max_attempts: u32,
-    /// Backoff of the first retry; doubles with every attempt, capped at 5 minutes.
+    /// Backoff after every provider of the route failed once; doubles each round,
+    /// capped at 5 minutes. The next provider of the route is tried at once.
     pub first_backoff: Duration,
+    /// Offset from UTC, in hours, of the calendar that billing days use.
+    pub utc_offset_hours: i32,
+    /// Tenants that want delivery reports pushed.
+    pub report_tenants: HashSet<i64>,
 }
 
 impl Default for DispatcherConfig {
@@ -37,13 +48,23 @@ impl Default for DispatcherConfig {
             poll: Duration::from_millis(500),
             max_attempts: 5,
             first_backoff: Duration::from_secs(2),
+            utc_offset_hours: 8,
+            report_tenants: HashSet::new(),
         }
     }
 }
 
+/// The calendar day (`YYYY-MM-DD`) of `millis` at `utc_offset_hours`.
+pub fn billing_day(millis: i64, utc_offset_hours: i32) -> String {
+    let shifted = millis + i64::from(utc_offset_hours) * 3_600_000;
+    chrono::DateTime::from_timestamp_millis(shifted)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
 pub struct Dispatcher {
     store: Arc<dyn Store>,
-    sender: Arc<dyn SmsSender>,
+    routes: Arc<Routes>,
     unsealer: SecretBox,
     clock: Arc<dyn Clock>,
     config: DispatcherConfig,
@@ -53,14 +74,14 @@ pub struct Dispatcher {
 impl Dispatcher {
     pub fn new(
         store: Arc<dyn Store>,
-        sender: Arc<dyn SmsSender>,
+        routes: Arc<Routes>,
         unsealer: SecretBox,
         clock: Arc<dyn Clock>,
         config: DispatcherConfig,
     ) -> Self {
         Self {
             store,
-            sender,
+            routes,
             unsealer,
             clock,
             config,
@@ -115,16 +136,32 @@ impl Dispatcher {
 
     async fn deliver(&self, msg: QueuedSms) -> Result<(), numgate_store::StoreError> {
         let now = || self.clock.now_millis();
+        let report = self.config.report_tenants.contains(&msg.tenant_id);
+        let fail = |err_code: &str| DeliveryResult::Failed {
+            err_code: err_code.to_owned(),
+            report,
+        };
         let text = match self.unsealer.open_string(&msg.sealed_text) {
             Ok(t) => t,
             Err(_) => {
                 tracing::error!(message_id = msg.id, "a queued message cannot be unsealed: is the master key the one it was sealed with?");
-                let failed = DeliveryResult::Failed {
-                    err_code: "NUMGATE:UNSEAL".into(),
-                };
-                return self.store.settle_message(msg.id, failed, now()).await;
+                return self
+                    .store
+                    .settle_message(msg.id, fail("NUMGATE:UNSEAL"), now())
+                    .await;
             }
         };
+        let providers = self.routes.providers(msg.tenant_id, &msg.country_code);
+        if providers.is_empty() {
+            tracing::error!(message_id = msg.id, country = %msg.country_code, "no SMS route for this tenant and country");
+            return self
+                .store
+                .settle_message(msg.id, fail("NUMGATE:NO_ROUTE"), now())
+                .await;
+        }
+        let step = msg.route_step as usize;
+        let provider = &providers[step % providers.len()];
+        let segments = crate::segment::count_segments(&text);
         let sms = OutgoingSms {
             message_id: msg.id,
             tenant_id: msg.tenant_id,
@@ -133,42 +170,90 @@ impl Dispatcher {
             text: text.to_string(),
             up_extend_code: msg.up_extend_code.clone(),
         };
-        let sent = self.sender.send(&sms).await;
+        let sent = provider.sender.send(&sms).await;
         let outcome = match &sent {
-            Ok(_) => "delivered",
+            Ok(s) if s.delivered => "delivered",
+            Ok(_) => "accepted",
             Err(SendError::Permanent { .. }) => "refused",
             Err(SendError::Temporary(_)) => "temporary_failure",
         };
-        metrics::counter!("numgate_sms_delivery_attempts_total", "outcome" => outcome).increment(1);
-        match sent {
-            Ok(_) => {
-                self.store
-                    .settle_message(msg.id, DeliveryResult::Delivered, now())
-                    .await
+        metrics::counter!("numgate_sms_delivery_attempts_total",
+            "provider" => provider.name.clone(), "outcome" => outcome)
+        .increment(1);
+        let sent = match sent {
+            Ok(submitted) => {
+                let delivery = Delivery {
+                    provider: provider.name.clone(),
+                    id_forms: submitted
+                        .provider_message_id
+                        .as_deref()
+                        .map(receipt_id_forms)
+                        .unwrap_or_default(),
+                    provider_message_id: submitted.provider_message_id,
+                    segments,
+                    report,
+                    day: billing_day(now(), self.config.utc_offset_hours),
+                };
+                let result = if submitted.delivered {
+                    DeliveryResult::Delivered(delivery)
+                } else {
+                    DeliveryResult::Accepted(delivery)
+                };
+                return self.store.settle_message(msg.id, result, now()).await;
             }
-            Err(SendError::Permanent { err_code }) => {
-                self.store
-                    .settle_message(msg.id, DeliveryResult::Failed { err_code }, now())
-                    .await
-            }
-            Err(SendError::Temporary(why)) => {
-                let attempts = msg.attempts + 1;
-                tracing::warn!(message_id = msg.id, attempts, reason = %why, "SMS delivery failed; will retry");
-                if !msg.auto_retry || attempts >= self.config.max_attempts {
-                    let failed = DeliveryResult::Failed {
-                        err_code: "NUMGATE:RETRIES_EXHAUSTED".into(),
-                    };
-                    return self.store.settle_message(msg.id, failed, now()).await;
-                }
-                let backoff = self
-                    .config
-                    .first_backoff
-                    .saturating_mul(1 << attempts.min(16))
-                    .min(Duration::from_secs(300));
-                self.store
-                    .retry_message(msg.id, now() + backoff.as_millis() as i64, &why)
-                    .await
-            }
+            Err(e) => e,
+        };
+
+        // A failure: the next provider of the route, at once; after a whole round
+        // of failures, the first again after a backoff; until the tries run out.
+        let tried = step + 1;
+        let n = providers.len();
+        let (last_err, tries) = match &sent {
+            // A provider's refusal is final for that provider: only the rest of
+            // the round may still take it.
+            SendError::Permanent { err_code } => (err_code.clone(), n),
+            SendError::Temporary(_) => (
+                "NUMGATE:RETRIES_EXHAUSTED".to_owned(),
+                (self.config.max_attempts as usize).max(n),
+            ),
+        };
+        tracing::warn!(message_id = msg.id, provider = %provider.name, tried, reason = %sent, "SMS delivery failed");
+        if !msg.auto_retry || tried >= tries {
+            return self
+                .store
+                .settle_message(msg.id, fail(&last_err), now())
+                .await;
         }
+        let retry_at = if tried.is_multiple_of(n) {
+            let round = (tried / n) as u32;
+            let backoff = self
+                .config
+                .first_backoff
+                .saturating_mul(1 << round.saturating_sub(1).min(16))
+                .min(Duration::from_secs(300));
+            now() + backoff.as_millis() as i64
+        } else {
+            now()
+        };
+        self.store
+            .retry_message(msg.id, retry_at, &sent.to_string(), true)
+            .await?;
+        if retry_at <= now() {
+            self.wake.notify_one();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::billing_day;
+
+    #[test]
+    fn billing_days_follow_the_configured_calendar() {
+        // 2026-03-01T20:00:00Z is already 2 March in China (UTC+8).
+        let t = 1_772_395_200_000;
+        assert_eq!(billing_day(t, 0), "2026-03-01");
+        assert_eq!(billing_day(t, 8), "2026-03-02");
     }
 }

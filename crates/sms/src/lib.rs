@@ -6,16 +6,25 @@
 //! - [`outbox`]: the development channel: delivered messages land in a table
 //!   that `numgate outbox` lists.
 //! - [`dispatch`]: leases queued messages, delivers them, settles or retries.
+//! - [`routes`]: which providers (in order) take a tenant's messages to a country.
+//! - [`receipts`]: receipts and upstream messages into the store.
+//! - [`reports`]: delivery reports pushed to tenants.
 //! - [`segment`]: GSM 7-bit / UCS-2 choice, concatenated parts, segment counts.
 #![forbid(unsafe_code)]
 
 pub mod dispatch;
 pub mod outbox;
+pub mod receipts;
+pub mod reports;
+pub mod routes;
 pub mod segment;
 pub mod sender;
 
-pub use dispatch::{Dispatcher, DispatcherConfig};
+pub use dispatch::{billing_day, Dispatcher, DispatcherConfig};
 pub use outbox::OutboxSender;
+pub use receipts::StoreReports;
+pub use reports::{ReportPusher, ReportPusherConfig, SmsReport};
+pub use routes::{Provider, Routes};
 pub use sender::{
     receipt_id_forms, Inbound, OutgoingSms, Receipt, ReportError, ReportSink, SendError, SmsSender,
     Submitted,

@@ -10,9 +10,12 @@ use numgate_domain::clock::Clock;
 use numgate_domain::secrets::{MasterKey, SecretBox};
 use numgate_domain::FakeClock;
 use numgate_sms::{
-    Dispatcher, DispatcherConfig, OutboxSender, OutgoingSms, SendError, SmsSender, Submitted,
+    Dispatcher, DispatcherConfig, OutboxSender, OutgoingSms, Provider, Routes, SendError,
+    SmsSender, Submitted,
 };
 use numgate_store::{CodeKey, NewCode, SendQuery, SendStatus, SqliteOptions, SqliteStore, Store};
+
+mod routing;
 
 const T0: i64 = 1_800_000_000_000;
 
@@ -70,6 +73,10 @@ impl Setup {
     }
 
     fn dispatcher(&self, sender: Arc<dyn SmsSender>) -> Dispatcher {
+        self.dispatcher_over(Routes::new(vec![Provider::new("only", sender)]))
+    }
+
+    fn dispatcher_over(&self, routes: Routes) -> Dispatcher {
         let config = DispatcherConfig {
             lease: Duration::from_secs(30),
             first_backoff: Duration::from_secs(2),
@@ -77,7 +84,7 @@ impl Setup {
         };
         Dispatcher::new(
             self.store.clone(),
-            sender,
+            Arc::new(routes),
             self.secrets.clone(),
             Arc::new(self.clock.clone()),
             config,
