@@ -155,7 +155,8 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct SmsConfig {
-    /// Delivery channel; `outbox` (development) is the only one so far.
+    /// The provider of the default route: `outbox` (development) or the name of
+    /// one of `providers`.
     pub channel: String,
     /// Country calling codes a code may be sent to.
     pub allowed_countries: Vec<String>,
@@ -173,6 +174,48 @@ pub struct SmsConfig {
     pub utc_offset_hours: i32,
     /// Days send records are kept for QuerySendDetails.
     pub record_retention_days: i64,
+    /// The providers messages may go through, each under a unique name
+    /// (`outbox`, the development channel, is always there).
+    pub providers: Vec<SmsProviderConfig>,
+    /// Which providers take a tenant's messages to a country, in priority order;
+    /// the most specific route wins, and without one a message goes to `channel`.
+    pub routes: Vec<SmsRouteConfig>,
+    /// Tenant name → the URL its delivery reports are pushed to (Alibaba's
+    /// `SmsReport` format, retried until the receiver answers `{"code":0}`).
+    pub report_urls: std::collections::BTreeMap<String, String>,
+    /// How long a dispatcher holds a message before another may take it (a node
+    /// that died mid-delivery is noticed after this).
+    pub lease_secs: u64,
+}
+
+/// A provider of `[[sms.providers]]`, by `kind`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum SmsProviderConfig {
+    /// Another development outbox under a name of its own (for tests of routes).
+    Outbox { name: String },
+}
+
+impl SmsProviderConfig {
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Outbox { name } => name,
+        }
+    }
+}
+
+/// A route of `[[sms.routes]]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SmsRouteConfig {
+    /// The tenant's name; unset: every tenant.
+    #[serde(default)]
+    pub tenant: Option<String>,
+    /// The country calling code; unset: every country.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Provider names, tried in this order.
+    pub providers: Vec<String>,
 }
 
 impl Default for Config {
@@ -206,6 +249,10 @@ impl Default for SmsConfig {
             max_check_attempts: 5,
             utc_offset_hours: 8,
             record_retention_days: 30,
+            providers: Vec::new(),
+            routes: Vec::new(),
+            report_urls: Default::default(),
+            lease_secs: 30,
         }
     }
 }
@@ -289,8 +336,53 @@ impl Config {
             );
         }
         let s = &self.sms;
-        if s.channel != "outbox" {
-            return bad("sms.channel: only \"outbox\" is available");
+        let mut names = std::collections::HashSet::from(["outbox"]);
+        for p in &s.providers {
+            let name = p.name();
+            let well_formed = !name.is_empty()
+                && name.len() <= 64
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !well_formed {
+                return bad("sms.providers: each name must be 1 to 64 letters, digits, - or _");
+            }
+            if !names.insert(name) {
+                return bad_owned(format!("sms.providers: the name {name:?} is taken"));
+            }
+        }
+        if !names.contains(s.channel.as_str()) {
+            return bad_owned(format!(
+                "sms.channel: {:?} is neither \"outbox\" nor a provider of sms.providers",
+                s.channel
+            ));
+        }
+        for r in &s.routes {
+            if r.providers.is_empty() {
+                return bad("sms.routes: each route needs at least one provider");
+            }
+            if let Some(p) = r.providers.iter().find(|p| !names.contains(p.as_str())) {
+                return bad_owned(format!("sms.routes: no provider is named {p:?}"));
+            }
+            if let Some(c) = &r.country {
+                let digits = !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit());
+                if !digits || numgate_domain::CountryCode::parse(c).is_err() {
+                    return bad("sms.routes: country must be a calling code such as \"86\"");
+                }
+            }
+            if r.tenant.as_deref() == Some("") {
+                return bad("sms.routes: tenant must not be empty");
+            }
+        }
+        for (tenant, url) in &s.report_urls {
+            if !url.starts_with("http://") && !url.starts_with("https://") {
+                return bad_owned(format!(
+                    "sms.report_urls.{tenant}: the URL must start with http:// or https://"
+                ));
+            }
+        }
+        if s.lease_secs == 0 || s.lease_secs > 3600 {
+            return bad("sms.lease_secs must be 1 to 3600");
         }
         if !(4..=8).contains(&s.code_length) {
             return bad("sms.code_length must be 4 to 8");
@@ -416,6 +508,57 @@ mod tests {
         )
         .unwrap();
         assert!(Config::load(Some(&f)).is_err());
+    }
+
+    #[test]
+    fn sms_providers_routes_and_report_urls_are_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("n.toml");
+        let providers = "[[sms.providers]]\nkind = \"outbox\"\nname = \"spare\"\n";
+        std::fs::write(
+            &f,
+            format!(
+                "[sms]\nchannel = \"spare\"\n[sms.report_urls]\nacme = \"http://127.0.0.1:9/r\"\n\
+                 {providers}[[sms.routes]]\ntenant = \"acme\"\ncountry = \"86\"\n\
+                 providers = [\"spare\", \"outbox\"]\n"
+            ),
+        )
+        .unwrap();
+        let c = Config::load(Some(&f)).unwrap();
+        assert_eq!(c.sms.providers[0].name(), "spare");
+        assert_eq!(c.sms.routes[0].providers, ["spare", "outbox"]);
+        assert_eq!(c.sms.report_urls["acme"], "http://127.0.0.1:9/r");
+        for (bad, says) in [
+            ("[sms]\nchannel = \"smsc\"\n".to_owned(), "sms.channel"),
+            (
+                format!("{providers}[[sms.providers]]\nkind = \"outbox\"\nname = \"spare\"\n"),
+                "is taken",
+            ),
+            (
+                format!("{providers}[[sms.routes]]\nproviders = [\"nobody\"]\n"),
+                "no provider",
+            ),
+            (
+                "[[sms.routes]]\nproviders = []\n".to_owned(),
+                "at least one provider",
+            ),
+            (
+                "[[sms.routes]]\ncountry = \"+86\"\nproviders = [\"outbox\"]\n".to_owned(),
+                "calling code",
+            ),
+            (
+                "[sms.report_urls]\nacme = \"ftp://x\"\n".to_owned(),
+                "report_urls.acme",
+            ),
+            (
+                "[[sms.providers]]\nkind = \"outbox\"\nname = \"a b\"\n".to_owned(),
+                "letters, digits",
+            ),
+        ] {
+            std::fs::write(&f, &bad).unwrap();
+            let e = Config::load(Some(&f)).unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
     }
 
     #[test]

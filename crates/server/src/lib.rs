@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod ops;
 pub mod params;
 pub mod service;
+pub mod sms_channels;
 pub mod startup;
 pub mod state;
 

@@ -11,7 +11,7 @@ use axum::routing::{any, get};
 use axum::Router;
 use numgate_domain::clock::Clock;
 use numgate_domain::secrets::MasterKey;
-use numgate_sms::{Dispatcher, DispatcherConfig, OutboxSender};
+use numgate_sms::{Dispatcher, ReportPusher};
 use numgate_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -52,6 +52,7 @@ pub struct Application {
     state: AppState,
     listener: TcpListener,
     dispatcher: Dispatcher,
+    pusher: ReportPusher,
 }
 
 impl Application {
@@ -67,18 +68,15 @@ impl Application {
             .await
             .context("creating the default tenant")?;
         let secrets = data.master_key.secret_box();
-        let sender = Arc::new(OutboxSender::new(
+        let channels = crate::sms_channels::build(
+            &config.sms,
             data.store.clone(),
             clock.clone(),
             secrets.clone(),
-        ));
-        let dispatcher = Dispatcher::new(
-            data.store.clone(),
-            sender,
-            secrets.clone(),
-            clock.clone(),
-            DispatcherConfig::default(),
-        );
+        )
+        .await
+        .context("bringing up the SMS channels")?;
+        let dispatcher = channels.dispatcher;
         let carriers = Arc::new(crate::carriers::Carriers::from_config(&config.carriers));
         let state = AppState {
             store: data.store,
@@ -88,6 +86,7 @@ impl Application {
             hasher: data.master_key.code_hasher(),
             captcha_key: Arc::new(data.master_key.captcha_key()),
             dispatch_wake: dispatcher.waker(),
+            sms_reports: channels.sink,
             tenants: Default::default(),
             metrics: crate::metrics::handle(),
             carriers,
@@ -96,6 +95,7 @@ impl Application {
             state,
             listener,
             dispatcher,
+            pusher: channels.pusher,
         })
     }
 
@@ -115,6 +115,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let dispatcher = tokio::spawn(self.dispatcher.run(stop_rx.clone()));
+        let pusher = tokio::spawn(self.pusher.run(stop_rx.clone()));
         let purger = tokio::spawn(purge_loop(self.state.clone(), stop_rx));
         let app = router(self.state);
         let served = axum::serve(
@@ -125,6 +126,7 @@ impl Application {
         .await;
         let _ = stop_tx.send(true);
         let _ = dispatcher.await;
+        let _ = pusher.await;
         let _ = purger.await;
         served.context("serving HTTP")
     }

@@ -23,6 +23,8 @@ pub struct AppState {
     pub captcha_key: Arc<zeroize::Zeroizing<[u8; 32]>>,
     /// Wakes the SMS dispatcher of this node once a send has committed.
     pub dispatch_wake: Arc<Notify>,
+    /// Where delivery receipts that providers POST to numgate are recorded.
+    pub sms_reports: Arc<dyn numgate_sms::ReportSink>,
     pub tenants: TenantCache,
     /// The carrier gateways of `[carriers]`.
     pub carriers: Arc<crate::carriers::Carriers>,
