@@ -6,15 +6,19 @@
 //! - [`outbox`]: the development channel: delivered messages land in a table
 //!   that `numgate outbox` lists.
 //! - [`dispatch`]: leases queued messages, delivers them, settles or retries.
+//! - [`http`]: the HTTP provider channel: signed sends with retries, signed
+//!   receipt callbacks.
 //! - [`segment`]: GSM 7-bit / UCS-2 choice, concatenated parts, segment counts.
 #![forbid(unsafe_code)]
 
 pub mod dispatch;
+pub mod http;
 pub mod outbox;
 pub mod segment;
 pub mod sender;
 
 pub use dispatch::{Dispatcher, DispatcherConfig};
+pub use http::{HttpProviderConfig, HttpSender};
 pub use outbox::OutboxSender;
 pub use sender::{
     receipt_id_forms, Inbound, OutgoingSms, Receipt, ReportError, ReportSink, SendError, SmsSender,
