@@ -30,6 +30,8 @@
 //! - `tokens`, [`signature`]: one-time carrier tokens and the signed-call scheme.
 //! - `camara`: OIDC, Number Verification, SIM Swap; `errors`: the CAMARA error bodies.
 //! - `faults`: latency, held requests, 5xx, malformed bodies; `control`: the control API.
+//! - [`sms_http`]: a simulated HTTP SMS provider (signed sends, idempotency, signed receipts),
+//!   a server of its own.
 
 #![forbid(unsafe_code)]
 
@@ -44,6 +46,7 @@ mod errors;
 pub mod faults;
 mod gateway;
 pub mod signature;
+pub mod sms_http;
 mod state;
 mod tokens;
 

@@ -15,6 +15,7 @@ mod device;
 mod policy;
 mod serve;
 mod sim;
+mod sms_provider_sim;
 
 use std::path::PathBuf;
 
@@ -79,6 +80,8 @@ enum Command {
     /// Run the carrier simulator (China Mobile, Unicom, Telecom and a CAMARA
     /// operator) with the subscriber table of --config FILE.
     CarrierSim(sim::SimArgs),
+    /// Run the simulated HTTP SMS provider (signed sends, signed receipts).
+    SmsProviderSim(sms_provider_sim::SmsProviderSimArgs),
     /// Play a phone on a bearer address: one-click or number check (printing
     /// the AccessToken its app would hand its backend), the H5 flows, or a
     /// Fusion-Auth scene (printing the VerifyToken).
@@ -115,6 +118,7 @@ fn main() -> std::process::ExitCode {
             Command::Outbox(args) => admin::outbox(&cli.global, args).await,
             Command::Migrate => admin::migrate(&cli.global).await,
             Command::CarrierSim(args) => sim::run(&cli.global, args).await,
+            Command::SmsProviderSim(args) => sms_provider_sim::run(args).await,
             Command::Device(cmd) => device::run(cmd).await,
             Command::Bench(args) => bench::run(args).await,
             Command::Policy(cmd) => policy::run(&cli.global, cmd).await,

@@ -9,10 +9,13 @@
 //! - [`routes`]: which providers (in order) take a tenant's messages to a country.
 //! - [`receipts`]: receipts and upstream messages into the store.
 //! - [`reports`]: delivery reports pushed to tenants.
+//! - [`http`]: the HTTP provider channel: signed sends with retries, signed
+//!   receipt callbacks.
 //! - [`segment`]: GSM 7-bit / UCS-2 choice, concatenated parts, segment counts.
 #![forbid(unsafe_code)]
 
 pub mod dispatch;
+pub mod http;
 pub mod outbox;
 pub mod receipts;
 pub mod reports;
@@ -21,6 +24,7 @@ pub mod segment;
 pub mod sender;
 
 pub use dispatch::{billing_day, Dispatcher, DispatcherConfig};
+pub use http::{HttpProviderConfig, HttpSender};
 pub use outbox::OutboxSender;
 pub use receipts::StoreReports;
 pub use reports::{ReportPusher, ReportPusherConfig, SmsReport};

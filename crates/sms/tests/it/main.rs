@@ -1,5 +1,8 @@
 //! The dispatch loop against a real SQLite store: delivery, retries, AutoRetry,
-//! permanent failures, lapsed leases and several dispatchers at once.
+//! permanent failures, lapsed leases and several dispatchers at once; the HTTP
+//! provider sender against the simulated provider (`http_provider`).
+
+mod http_provider;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
