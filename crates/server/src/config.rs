@@ -192,6 +192,9 @@ pub struct SmsConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum SmsProviderConfig {
+    /// An SMS provider's HTTP API: signed JSON sends, signed receipt callbacks
+    /// to `/sms/v1/providers/{name}/receipts`.
+    Http(numgate_sms::HttpProviderConfig),
     /// Another development outbox under a name of its own (for tests of routes).
     Outbox { name: String },
 }
@@ -199,6 +202,7 @@ pub enum SmsProviderConfig {
 impl SmsProviderConfig {
     pub fn name(&self) -> &str {
         match self {
+            Self::Http(c) => &c.name,
             Self::Outbox { name } => name,
         }
     }
@@ -349,6 +353,11 @@ impl Config {
             }
             if !names.insert(name) {
                 return bad_owned(format!("sms.providers: the name {name:?} is taken"));
+            }
+            if let SmsProviderConfig::Http(c) = p {
+                if let Err(e) = c.validate() {
+                    return bad_owned(format!("sms.providers.{name}: {e}"));
+                }
             }
         }
         if !names.contains(s.channel.as_str()) {

@@ -19,6 +19,7 @@ pub mod master_key;
 pub mod metrics;
 pub mod ops;
 pub mod params;
+pub mod provider_api;
 pub mod service;
 pub mod sms_channels;
 pub mod startup;

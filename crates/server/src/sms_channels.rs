@@ -68,6 +68,11 @@ pub async fn build(
     for p in &config.providers {
         let provider = match p {
             SmsProviderConfig::Outbox { name } => Provider::new(name.clone(), outbox.clone()),
+            SmsProviderConfig::Http(c) => {
+                let sender = numgate_sms::HttpSender::new(c.clone())
+                    .with_context(|| format!("sms.providers.{}", c.name))?;
+                Provider::new(c.name.clone(), Arc::new(sender))
+            }
         };
         providers.insert(p.name(), provider);
     }

@@ -138,6 +138,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(crate::metrics::render))
+        .route(
+            "/sms/v1/providers/{name}/receipts",
+            axum::routing::post(crate::provider_api::receipts),
+        )
         .route("/client/v1/h5/sdk.js", get(crate::client_api::h5_sdk))
         .route("/client/v1/h5/demo.html", get(crate::client_api::h5_demo))
         .route(

@@ -36,7 +36,7 @@ pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 /// One HTTP provider, as configured. `Debug` leaves out the secret.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpProviderConfig {
     /// The provider's name: in receipts, logs, and the receipt path

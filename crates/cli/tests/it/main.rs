@@ -8,4 +8,5 @@ mod policy;
 mod proc;
 mod readme;
 mod sim;
+mod sms_delivery;
 mod sms_provider_sim;

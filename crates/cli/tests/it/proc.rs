@@ -71,8 +71,13 @@ impl Server {
 
     /// `numgate serve --listen 127.0.0.1:0` with more arguments and environment.
     pub fn start_with(args: &[&str], envs: &[(&str, &str)]) -> Server {
+        Server::start_on("127.0.0.1:0", args, envs)
+    }
+
+    /// `numgate serve --listen ADDR` with more arguments and environment.
+    pub fn start_on(listen: &str, args: &[&str], envs: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", listen])
             .args(args)
             .envs(envs.iter().copied())
             .env_remove("NUMGATE_CONFIG")
@@ -195,4 +200,76 @@ pub fn sdk_python() -> Option<PathBuf> {
             None
         }
     }
+}
+
+/// A simulator (`numgate smsc-sim`, `numgate sms-provider-sim`, …) as a child
+/// process; its stderr lines are kept, the first ones say where it listens.
+pub struct SimProcess {
+    pub child: Child,
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+impl SimProcess {
+    /// Starts `numgate ARGS` and waits until it printed `lines` lines.
+    pub fn start(args: &[&str], envs: &[(&str, &str)], lines: usize) -> SimProcess {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .envs(envs.iter().copied())
+            .env_remove("NUMGATE_CONFIG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn the simulator");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while log.lock().unwrap().len() < lines {
+            assert!(
+                Instant::now() < deadline,
+                "numgate {args:?} did not start: {:?}",
+                log.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        SimProcess { child, log }
+    }
+
+    /// The `n`-th URL (`http://…` or `host:port` after `marker`) it printed.
+    pub fn url_after(&self, marker: &str) -> String {
+        let log = self.log.lock().unwrap();
+        let line = log
+            .iter()
+            .find(|l| l.contains(marker))
+            .unwrap_or_else(|| panic!("no line with {marker:?}: {log:?}"));
+        let at = line.find(marker).unwrap() + marker.len();
+        line[at..]
+            .trim_start()
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .collect::<String>()
+            .trim_end_matches([',', ')', ';'])
+            .to_owned()
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
