@@ -12,8 +12,8 @@ pub struct SmsProviderSimArgs {
     /// Address to listen on (port 0: any free port; the URL is printed on stderr).
     #[arg(long, default_value = "127.0.0.1:9200")]
     listen: SocketAddr,
-    /// The HMAC secret shared with numgate's `[[sms.http]]` provider: checks
-    /// sends and signs receipts (env NUMGATE_SMS_PROVIDER_SECRET).
+    /// The HMAC secret shared with numgate's HTTP provider configuration:
+    /// checks sends and signs receipts (env NUMGATE_SMS_PROVIDER_SECRET).
     #[arg(long, env = "NUMGATE_SMS_PROVIDER_SECRET", hide_env_values = true)]
     secret: String,
     /// Bearer token the control API wants; without one it is open.

@@ -247,12 +247,12 @@ impl HttpSender {
         let response = match response {
             Ok(r) => r,
             // Timeouts, refused connections, resets: the provider may come back.
-            Err(e) => return Try::Again(e.without_url().to_string()),
+            Err(e) => return Try::Again(describe(e)),
         };
         let status = response.status();
         let bytes = match response.bytes().await {
             Ok(b) => b,
-            Err(e) => return Try::Again(format!("HTTP {status}: {}", e.without_url())),
+            Err(e) => return Try::Again(format!("HTTP {status}: {}", describe(e))),
         };
         if status.is_success() {
             return Try::Done(match serde_json::from_slice::<Accepted>(&bytes) {
@@ -294,6 +294,23 @@ impl HttpSender {
         let jittered = rand::thread_rng().gen_range(full / 2..=full);
         Duration::from_millis(jittered)
     }
+}
+
+/// A transport error with its causes ("timed out", "connection refused"),
+/// without the URL (it may hold credentials).
+fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    if e.is_timeout() && !text.contains("timed out") {
+        text.push_str(": timed out");
+    }
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 #[async_trait]
