@@ -12,7 +12,9 @@ use numgate_domain::FakeClock;
 use numgate_sms::{
     Dispatcher, DispatcherConfig, OutboxSender, OutgoingSms, SendError, SmsSender, Submitted,
 };
-use numgate_store::{CodeKey, NewCode, SendQuery, SendStatus, SqliteOptions, SqliteStore, Store};
+use numgate_store::{
+    CodeKey, NewCode, SendGuards, SendQuery, SendStatus, SqliteOptions, SqliteStore, Store,
+};
 
 const T0: i64 = 1_800_000_000_000;
 
@@ -64,6 +66,7 @@ impl Setup {
             sealed_text: self.secrets.seal(format!("text for {phone}").as_bytes()),
             auto_retry,
             up_extend_code: None,
+            guards: SendGuards::unlimited(),
         };
         self.store.send_code(new).await.unwrap();
         biz_id

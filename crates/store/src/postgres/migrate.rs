@@ -34,6 +34,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "fusion_schemes",
         sql: include_str!("../../migrations/postgres/0005_fusion_schemes.sql"),
     },
+    Migration {
+        version: 6,
+        name: "sms_guards",
+        sql: include_str!("../../migrations/postgres/0006_sms_guards.sql"),
+    },
 ];
 
 /// The advisory lock that nodes starting together take turns on ("numgate1" in

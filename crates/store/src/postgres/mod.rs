@@ -18,6 +18,7 @@ mod audit;
 mod catalog;
 mod codes;
 mod fusion_schemes;
+mod guards;
 mod inbound;
 mod maintenance;
 mod migrate;

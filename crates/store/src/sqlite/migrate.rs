@@ -33,6 +33,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "fusion_schemes",
         sql: include_str!("../../migrations/sqlite/0005_fusion_schemes.sql"),
     },
+    Migration {
+        version: 6,
+        name: "sms_guards",
+        sql: include_str!("../../migrations/sqlite/0006_sms_guards.sql"),
+    },
 ];
 
 /// Brings the schema up to date, or refuses a database newer than this build;

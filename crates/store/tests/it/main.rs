@@ -5,6 +5,7 @@
 mod attempts;
 mod codes;
 mod fusion_schemes;
+mod guards;
 mod inbound;
 mod maintenance;
 mod nonces;
