@@ -184,7 +184,8 @@ pub struct SmsConfig {
     /// The conversion alarm: over the last `conversion_window_hours` (whole clock
     /// hours), a prefix with at least `conversion_min_volume` sends of which
     /// fewer than `conversion_threshold` (0 to 1; 0 turns the alarm off) were
-    /// verified is throttled to `throttled_prefix_hourly_cap`.
+    /// verified is throttled to `throttled_prefix_hourly_cap` (or
+    /// `prefix_hourly_cap` if that is lower).
     pub conversion_window_hours: u32,
     pub conversion_min_volume: u32,
     pub conversion_threshold: f64,
@@ -357,8 +358,8 @@ impl Config {
         if !(1..=MILLION).contains(&s.prefix_hourly_cap) {
             return bad("sms.prefix_hourly_cap must be 1 to 1000000");
         }
-        if !(1..=s.prefix_hourly_cap).contains(&s.throttled_prefix_hourly_cap) {
-            return bad("sms.throttled_prefix_hourly_cap must be 1 to sms.prefix_hourly_cap");
+        if !(1..=MILLION).contains(&s.throttled_prefix_hourly_cap) {
+            return bad("sms.throttled_prefix_hourly_cap must be 1 to 1000000");
         }
         if !(1..=720).contains(&s.prefix_block_hours) {
             return bad("sms.prefix_block_hours must be 1 to 720 (30 days)");
@@ -507,7 +508,7 @@ mod tests {
         for (bad, says) in [
             ("prefix_hourly_cap = 0", "sms.prefix_hourly_cap"),
             (
-                "prefix_hourly_cap = 5\nthrottled_prefix_hourly_cap = 6",
+                "throttled_prefix_hourly_cap = 0",
                 "sms.throttled_prefix_hourly_cap",
             ),
             ("prefix_block_hours = 0", "sms.prefix_block_hours"),

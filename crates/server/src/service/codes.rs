@@ -61,7 +61,8 @@ fn new_biz_id() -> String {
 fn guards(cfg: &SmsConfig, daily_budget: u32) -> SendGuards {
     SendGuards {
         prefix_hourly_cap: cfg.prefix_hourly_cap,
-        throttled_prefix_hourly_cap: cfg.throttled_prefix_hourly_cap,
+        // Throttling never raises the cap.
+        throttled_prefix_hourly_cap: cfg.throttled_prefix_hourly_cap.min(cfg.prefix_hourly_cap),
         prefix_block_ms: i64::from(cfg.prefix_block_hours) * HOUR_MS,
         country_hourly_cap: cfg.country_hourly_cap,
         conversion_window_ms: i64::from(cfg.conversion_window_hours) * HOUR_MS,
