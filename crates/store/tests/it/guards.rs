@@ -292,6 +292,19 @@ async fn the_daily_budget_refuses_until_the_next_day_of_the_tenants_calendar() {
             "{}",
             b.name
         );
+
+        // A budget of 0 (a tenant stopped by configuration) sends nothing.
+        let none = SendGuards {
+            daily_budget: 0,
+            ..guards()
+        };
+        let stopped = tenant(s, "initech").await;
+        assert_eq!(
+            send(s, &key(stopped.id, "15000030000"), &none, T0).await,
+            SendOutcome::DailyBudgetReached,
+            "{}",
+            b.name
+        );
     }
 }
 
