@@ -1,5 +1,5 @@
 //! Administration commands that work on a data directory, also while a server
-//! runs on it: keys, SMS catalog, outbox, inbound (MO) messages.
+//! runs on it: keys, SMS catalog, outbox, inbound (MO) messages, blocked prefixes.
 
 use anyhow::{anyhow, bail, Context};
 use chrono::{DateTime, Utc};
@@ -62,6 +62,23 @@ pub enum SmsCmd {
         limit: u32,
         #[arg(long)]
         json: bool,
+    },
+    /// Number prefixes blocked by the anti-pumping guards, of every tenant.
+    Blocks {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lift a prefix's block at once (its hourly count starts again from 0).
+    Unblock {
+        #[arg(long, default_value = DEFAULT_TENANT)]
+        tenant: String,
+        /// Country calling code.
+        #[arg(long, default_value = CountryCode::MAINLAND)]
+        country: String,
+        /// The prefix as `sms blocks` shows it: the national number without its
+        /// last four digits.
+        #[arg(long)]
+        prefix: String,
     },
 }
 
@@ -293,6 +310,70 @@ pub async fn sms(global: &Global, cmd: SmsCmd) -> anyhow::Result<()> {
                     println!("{}\t{}\t{kind}\t{}", s.code, s.name, s.content);
                 }
             }
+        }
+        SmsCmd::Blocks { json } => {
+            let data = open(global).await?;
+            let blocks = data
+                .store
+                .list_prefix_blocks(SystemClock.now_millis())
+                .await?;
+            let mut names = std::collections::HashMap::new();
+            for t in data.store.list_tenants().await? {
+                names.insert(t.id, t.name);
+            }
+            let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| id.to_string());
+            if json {
+                let rows: Vec<_> = blocks
+                    .iter()
+                    .map(|b| {
+                        json!({"Tenant": name(b.tenant_id), "CountryCode": b.country_code,
+                               "Prefix": b.prefix, "BlockedTime": when(b.blocked_at),
+                               "Until": when(b.until), "Throttled": b.throttled})
+                    })
+                    .collect();
+                print_json(&json!(rows))?;
+            } else {
+                for b in &blocks {
+                    let why = if b.throttled {
+                        "conversion throttle"
+                    } else {
+                        "prefix cap"
+                    };
+                    println!(
+                        "{}\t+{} {}\tuntil {}\t{why}",
+                        name(b.tenant_id),
+                        b.country_code,
+                        b.prefix,
+                        when(b.until)
+                    );
+                }
+            }
+        }
+        SmsCmd::Unblock {
+            tenant: tenant_name,
+            country,
+            prefix,
+        } => {
+            let country =
+                CountryCode::parse(&country).map_err(|e| anyhow!("--country: {}", e.reason))?;
+            if prefix.is_empty() || prefix.len() > 17 || !prefix.bytes().all(|b| b.is_ascii_digit())
+            {
+                bail!("--prefix: the digits of a national number without its last four");
+            }
+            let data = open(global).await?;
+            let t = data
+                .store
+                .find_tenant(&tenant_name)
+                .await?
+                .ok_or_else(|| anyhow!("no tenant {tenant_name}"))?;
+            let lifted = data
+                .store
+                .lift_prefix_block(t.id, country.as_str(), &prefix, SystemClock.now_millis())
+                .await?;
+            if !lifted {
+                bail!("no block of +{country} {prefix} for tenant {tenant_name}");
+            }
+            println!("lifted the block of +{country} {prefix} for tenant {tenant_name}");
         }
         SmsCmd::Inbound(args) => inbound(global, &args).await?,
         SmsCmd::Inbox { limit, json } => {

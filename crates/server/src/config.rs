@@ -1,6 +1,7 @@
 //! The one typed configuration: defaults, then a TOML file, then `NUMGATE_*`
 //! environment variables (nested keys with `__`: `NUMGATE_SMS__HOURLY_CAP=20`).
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -186,6 +187,37 @@ pub struct SmsConfig {
     /// How long a dispatcher holds a message before another may take it (a node
     /// that died mid-delivery is noticed after this).
     pub lease_secs: u64,
+    /// Anti-pumping (refusals are `isv.BUSINESS_LIMIT_CONTROL`): sends per number
+    /// prefix (the national number without its last four digits) per fixed UTC
+    /// clock hour. A send over it blocks the prefix for `prefix_block_hours`.
+    pub prefix_hourly_cap: u32,
+    pub prefix_block_hours: u32,
+    /// Sends per country calling code per fixed UTC clock hour, per tenant.
+    pub country_hourly_cap: u32,
+    /// The conversion alarm: over the last `conversion_window_hours` (whole clock
+    /// hours), a prefix with at least `conversion_min_volume` sends of which
+    /// fewer than `conversion_threshold` (0 to 1; 0 turns the alarm off) were
+    /// verified is throttled to `throttled_prefix_hourly_cap` (or
+    /// `prefix_hourly_cap` if that is lower).
+    pub conversion_window_hours: u32,
+    pub conversion_min_volume: u32,
+    pub conversion_threshold: f64,
+    pub throttled_prefix_hourly_cap: u32,
+    /// Messages per tenant per calendar day (at `utc_offset_hours`), refused past
+    /// it with `isv.DAY_LIMIT_CONTROL`; `tenant_budgets` overrides it by tenant
+    /// name (0 there: that tenant sends no SMS).
+    pub daily_budget: u32,
+    pub tenant_budgets: BTreeMap<String, u32>,
+}
+
+impl SmsConfig {
+    /// The daily budget of the tenant of that name.
+    pub fn budget_of(&self, tenant: &str) -> u32 {
+        self.tenant_budgets
+            .get(tenant)
+            .copied()
+            .unwrap_or(self.daily_budget)
+    }
 }
 
 /// A provider of `[[sms.providers]]`, by `kind`.
@@ -257,6 +289,15 @@ impl Default for SmsConfig {
             routes: Vec::new(),
             report_urls: Default::default(),
             lease_secs: 30,
+            prefix_hourly_cap: 100,
+            prefix_block_hours: 12,
+            country_hourly_cap: 10_000,
+            conversion_window_hours: 24,
+            conversion_min_volume: 200,
+            conversion_threshold: 0.05,
+            throttled_prefix_hourly_cap: 10,
+            daily_budget: 10_000,
+            tenant_budgets: BTreeMap::new(),
         }
     }
 }
@@ -414,6 +455,38 @@ impl Config {
         if s.record_retention_days < 1 {
             return bad("sms.record_retention_days must be at least 1");
         }
+        const MILLION: u32 = 1_000_000;
+        if !(1..=MILLION).contains(&s.prefix_hourly_cap) {
+            return bad("sms.prefix_hourly_cap must be 1 to 1000000");
+        }
+        if !(1..=MILLION).contains(&s.throttled_prefix_hourly_cap) {
+            return bad("sms.throttled_prefix_hourly_cap must be 1 to 1000000");
+        }
+        if !(1..=720).contains(&s.prefix_block_hours) {
+            return bad("sms.prefix_block_hours must be 1 to 720 (30 days)");
+        }
+        if !(1..=100 * MILLION).contains(&s.country_hourly_cap) {
+            return bad("sms.country_hourly_cap must be 1 to 100000000");
+        }
+        if !(1..=168).contains(&s.conversion_window_hours) {
+            return bad("sms.conversion_window_hours must be 1 to 168 (7 days)");
+        }
+        if s.conversion_min_volume == 0 {
+            return bad("sms.conversion_min_volume must be at least 1");
+        }
+        if !(0.0..=1.0).contains(&s.conversion_threshold) {
+            return bad("sms.conversion_threshold must be 0 (off) to 1: verified codes / sends");
+        }
+        if !(1..=1000 * MILLION).contains(&s.daily_budget) {
+            return bad("sms.daily_budget must be 1 to 1000000000");
+        }
+        for (tenant, budget) in &s.tenant_budgets {
+            if *budget > 1000 * MILLION {
+                return bad_owned(format!(
+                    "sms.tenant_budgets.{tenant} must be 0 (no SMS) to 1000000000"
+                ));
+            }
+        }
         for c in &s.allowed_countries {
             if numgate_domain::CountryCode::parse(c).is_err() {
                 return bad("sms.allowed_countries: each must be a calling code such as \"86\"");
@@ -565,6 +638,47 @@ mod tests {
             ),
         ] {
             std::fs::write(&f, &bad).unwrap();
+            let e = Config::load(Some(&f)).unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn sms_guards_are_read_and_their_ranges_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("n.toml");
+        std::fs::write(
+            &f,
+            "[sms]\ndaily_budget = 300\n[sms.tenant_budgets]\nacme = 500\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&f)).unwrap();
+        assert_eq!(c.sms.budget_of("acme"), 500);
+        assert_eq!(c.sms.budget_of("other"), 300);
+        assert_eq!(c.sms.prefix_hourly_cap, 100);
+        assert_eq!(c.sms.prefix_block_hours, 12);
+        for (bad, says) in [
+            ("prefix_hourly_cap = 0", "sms.prefix_hourly_cap"),
+            (
+                "throttled_prefix_hourly_cap = 0",
+                "sms.throttled_prefix_hourly_cap",
+            ),
+            ("prefix_block_hours = 0", "sms.prefix_block_hours"),
+            ("country_hourly_cap = 0", "sms.country_hourly_cap"),
+            (
+                "conversion_window_hours = 169",
+                "sms.conversion_window_hours",
+            ),
+            ("conversion_min_volume = 0", "sms.conversion_min_volume"),
+            ("conversion_threshold = 1.5", "sms.conversion_threshold"),
+            ("conversion_threshold = -0.1", "sms.conversion_threshold"),
+            ("daily_budget = 0", "sms.daily_budget"),
+            (
+                "[sms.tenant_budgets]\nacme = 2000000000",
+                "sms.tenant_budgets.acme",
+            ),
+        ] {
+            std::fs::write(&f, format!("[sms]\n{bad}\n")).unwrap();
             let e = Config::load(Some(&f)).unwrap_err().to_string();
             assert!(e.contains(says), "{bad}: {e}");
         }

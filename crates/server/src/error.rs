@@ -15,6 +15,8 @@ pub enum BizCode {
     InvalidParameters,
     Frequency,
     BusinessLimitControl,
+    /// `isv.DAY_LIMIT_CONTROL`: the tenant's daily SMS budget is used up.
+    DayLimitControl,
     SmsSignatureIllegal,
     SmsTemplateIllegal,
     SmsTemplateParamsIllegal,
@@ -38,6 +40,7 @@ impl BizCode {
             Self::InvalidParameters => "isv.INVALID_PARAMETERS",
             Self::Frequency => "biz.FREQUENCY",
             Self::BusinessLimitControl => "isv.BUSINESS_LIMIT_CONTROL",
+            Self::DayLimitControl => "isv.DAY_LIMIT_CONTROL",
             Self::SmsSignatureIllegal => "isv.SMS_SIGNATURE_ILLEGAL",
             Self::SmsTemplateIllegal => "isv.SMS_TEMPLATE_ILLEGAL",
             Self::SmsTemplateParamsIllegal => "isv.SMS_TEMPLATE_PARAMS_ILLEGAL",

@@ -1,5 +1,6 @@
 //! Prometheus metrics at `GET /metrics`: requests by action and answer code,
-//! their latency, SMS deliveries by outcome.
+//! their latency, SMS deliveries by outcome, SMS sends refused by the limits,
+//! the conversion alarm.
 //!
 //! The `metrics` facade has one recorder per process; it is installed by the
 //! first application built and shared by any later one (tests run several
@@ -30,6 +31,21 @@ pub fn record_request(action: &str, code: &str, seconds: f64) {
         .increment(1);
     metrics::histogram!("numgate_request_duration_seconds", "action" => action.to_owned())
         .record(seconds);
+}
+
+/// Counts one send refused by a limit (`reason`: which one, never the number).
+pub fn record_sms_refused(reason: &'static str) {
+    metrics::counter!("numgate_sms_refused_total", "reason" => reason).increment(1);
+}
+
+/// Raises the conversion alarm: a send went to (or was refused for) a prefix
+/// throttled for its low conversion rate. The gauge holds the Unix time of the
+/// latest such send, so that an alert can fire while it is recent (`time() -
+/// numgate_sms_conversion_alarm_timestamp_seconds < 3600`); the counter counts them.
+pub fn raise_conversion_alarm(now_millis: i64) {
+    metrics::counter!("numgate_sms_conversion_throttled_total").increment(1);
+    metrics::gauge!("numgate_sms_conversion_alarm_timestamp_seconds")
+        .set(now_millis as f64 / 1000.0);
 }
 
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {

@@ -121,14 +121,38 @@ pub trait SmsCatalog: Send + Sync {
 #[async_trait]
 pub trait Codes: Send + Sync {
     /// In one transaction: applies the interval and the hourly and daily caps,
-    /// retires older codes under `DuplicatePolicy` 1, stores the new code's hashes,
-    /// its send record and its queued message.
+    /// then the [`SendGuards`] (prefix block, prefix cap or its throttled cap,
+    /// country cap, tenant's daily budget: exact under concurrency, also across
+    /// nodes), retires older codes under `DuplicatePolicy` 1, stores the new
+    /// code's hashes, its send record and its queued message, and counts the send
+    /// for the guards. A refusal changes nothing, except that a send over the
+    /// prefix's cap blocks the prefix (the block row is the refusal's one write).
     async fn send_code(&self, new: NewCode) -> Result<SendOutcome>;
     /// Consumes a matching live code with one conditional update; when none
-    /// matches, counts a wrong attempt against the number's live codes.
+    /// matches, counts a wrong attempt against the number's live codes. A pass
+    /// counts a verified code for the prefix (in the hour the code was sent), in
+    /// the same transaction.
     async fn check_code(&self, check: CodeCheck) -> Result<CheckOutcome>;
     /// One page of send records, newest first, and the total count.
     async fn query_send_details(&self, q: SendQuery) -> Result<(u64, Vec<SendRecord>)>;
+}
+
+/// The operator's view of the SMS guards' prefix blocks (see [`SendGuards`]).
+#[async_trait]
+pub trait SmsGuards: Send + Sync {
+    /// The blocks in force at `now` (all tenants), by tenant, country, prefix.
+    async fn list_prefix_blocks(&self, now: Millis) -> Result<Vec<PrefixBlock>>;
+    /// Lifts the prefix's block: it is gone, and the sends of the prefix counted
+    /// against its hourly cap start again from 0 (else the next send would block
+    /// it again at once). Its conversion counts stay. Whether a block in force
+    /// at `now` was lifted.
+    async fn lift_prefix_block(
+        &self,
+        tenant_id: i64,
+        country_code: &str,
+        prefix: &str,
+        now: Millis,
+    ) -> Result<bool>;
 }
 
 /// The durable SMS dispatch queue and the development outbox.
@@ -387,7 +411,9 @@ pub trait Maintenance: Send + Sync {
     /// expired nonces, used tokens, scene sessions; codes a day past expiry;
     /// settled queue rows; inbound messages a day after receipt; send records,
     /// outbox entries and attempts older than `records_before`; risk events older
-    /// than `risk_events_before`. Never policies or the audit log.
+    /// than `risk_events_before`; SMS guard counters older than
+    /// [`SMS_COUNTER_RETENTION_MS`] and prefix blocks that ran out. Never policies
+    /// or the audit log.
     async fn purge(&self, cutoffs: PurgeCutoffs) -> Result<PurgeCounts>;
     /// [`Maintenance::purge`] with [`PurgeCutoffs::new`]: risk events are kept
     /// for [`RISK_EVENT_RETENTION_MS`].
@@ -406,6 +432,7 @@ pub trait Store:
     + Tokens
     + SmsCatalog
     + Codes
+    + SmsGuards
     + SmsQueue
     + SmsDeliveries
     + Schemes
@@ -428,6 +455,7 @@ impl<T> Store for T where
         + Tokens
         + SmsCatalog
         + Codes
+        + SmsGuards
         + SmsQueue
         + SmsDeliveries
         + Schemes

@@ -101,15 +101,120 @@ pub struct NewCode {
     /// `SmsUpExtendCode`: appended to the sender number, so that replies (upstream
     /// SMS) can be told apart.
     pub up_extend_code: Option<String>,
+    /// The anti-pumping limits beyond the number's own.
+    pub guards: SendGuards,
+}
+
+/// An hour in milliseconds: the counters of [`SendGuards`] are per fixed UTC clock
+/// hour (`hour_start = now - now % HOUR_MS`), not rolling windows.
+pub const HOUR_MS: Millis = 3_600_000;
+/// A day in milliseconds.
+pub const DAY_MS: Millis = 24 * HOUR_MS;
+
+/// The anti-pumping limits of one send, applied in its transaction after the
+/// number's interval and caps. Prefixes are [`sms_prefix`] of the national number,
+/// per tenant and country.
+///
+/// - Hourly caps count the sends of the current fixed UTC clock hour: a burst that
+///   straddles the turn of an hour may send up to twice a cap within 60 minutes.
+/// - A send that would exceed its prefix's cap is refused and blocks the prefix
+///   for `prefix_block_ms`: every send to it is refused until then.
+/// - The conversion rate of a prefix is codes verified ÷ sent over the fixed hours
+///   that start within the last `conversion_window_ms` (the current hour
+///   included); with at least `conversion_min_volume` sends and a rate below
+///   `conversion_threshold` the prefix is throttled: its cap is
+///   `throttled_prefix_hourly_cap` (exceeding it blocks the prefix too).
+/// - The tenant's budget counts sends per calendar day at `utc_offset_ms`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendGuards {
+    pub prefix_hourly_cap: u32,
+    pub throttled_prefix_hourly_cap: u32,
+    pub prefix_block_ms: Millis,
+    pub country_hourly_cap: u32,
+    pub conversion_window_ms: Millis,
+    pub conversion_min_volume: u32,
+    /// 0 turns the throttle off (no rate is below it).
+    pub conversion_threshold: f64,
+    pub daily_budget: u32,
+    /// The offset from UTC of the budget's calendar.
+    pub utc_offset_ms: Millis,
+}
+
+impl SendGuards {
+    /// No limit that a test or a tool would reach (the counters still count).
+    pub fn unlimited() -> Self {
+        Self {
+            prefix_hourly_cap: u32::MAX,
+            throttled_prefix_hourly_cap: u32::MAX,
+            prefix_block_ms: 0,
+            country_hourly_cap: u32::MAX,
+            conversion_window_ms: HOUR_MS,
+            conversion_min_volume: u32::MAX,
+            conversion_threshold: 0.0,
+            daily_budget: u32::MAX,
+            utc_offset_ms: 0,
+        }
+    }
+
+    /// Whether `verified` of `sent` is a conversion low enough to throttle.
+    pub fn throttles(&self, sent: u64, verified: u64) -> bool {
+        sent > 0
+            && sent >= u64::from(self.conversion_min_volume)
+            && (verified as f64) < self.conversion_threshold * sent as f64
+    }
+
+    /// The start (UTC) of the budget day that `now` falls in.
+    pub fn day_start(&self, now: Millis) -> Millis {
+        (now + self.utc_offset_ms).div_euclid(DAY_MS) * DAY_MS - self.utc_offset_ms
+    }
+}
+
+/// The start of the fixed UTC clock hour that `at` falls in.
+pub fn hour_start(at: Millis) -> Millis {
+    at - at.rem_euclid(HOUR_MS)
+}
+
+/// A number's prefix for the anti-pumping limits: the national number without its
+/// last four digits (empty for a number of four digits or fewer).
+pub fn sms_prefix(national: &str) -> &str {
+    let cut = national.char_indices().rev().nth(3).map_or(0, |(i, _)| i);
+    &national[..cut]
+}
+
+/// A prefix refused until `until` (exclusive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrefixBlock {
+    pub tenant_id: i64,
+    pub country_code: String,
+    pub prefix: String,
+    pub blocked_at: Millis,
+    pub until: Millis,
+    /// Whether the cap exceeded was the conversion throttle's.
+    pub throttled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendOutcome {
     Sent,
+    /// Sent, while the prefix is throttled for its low conversion rate.
+    SentThrottled,
     /// A code went to this number within the interval.
     TooSoon,
     HourlyCapReached,
     DailyCapReached,
+    /// The prefix is blocked (by an earlier send) until then.
+    PrefixBlocked {
+        until: Millis,
+    },
+    /// The send would exceed the prefix's hourly cap (the throttled one if
+    /// `throttled`): refused, and the prefix is now blocked until then.
+    PrefixCapReached {
+        throttled: bool,
+        until: Millis,
+    },
+    CountryCapReached,
+    /// The tenant's messages of the day are used up.
+    DailyBudgetReached,
 }
 
 #[derive(Clone)]
@@ -315,7 +420,16 @@ pub struct PurgeCounts {
     pub deliveries: u64,
     /// Receipts for no known message and unacknowledged delivery reports, after three days.
     pub reports: u64,
+    /// SMS guard counters (per prefix, country, budget day) older than
+    /// [`SMS_COUNTER_RETENTION_MS`].
+    pub sms_counters: u64,
+    /// Prefix blocks that have run out.
+    pub sms_blocks: u64,
 }
+
+/// How long the SMS guards' counters are kept: longer than the longest
+/// conversion window (7 days).
+pub const SMS_COUNTER_RETENTION_MS: Millis = 8 * DAY_MS;
 
 /// A phone number verification scheme: a tenant's registration of one app (an
 /// Android package and its signature, an iOS bundle, a HarmonyOS app or an H5 site)

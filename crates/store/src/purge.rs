@@ -3,7 +3,7 @@
 
 use numgate_domain::clock::Millis;
 
-use crate::{PurgeCounts, PurgeCutoffs};
+use crate::{PurgeCounts, PurgeCutoffs, SMS_COUNTER_RETENTION_MS};
 
 /// A code is kept a day past its expiry (any state), for support questions.
 const CODE_GRACE_MS: Millis = 24 * 3_600_000;
@@ -31,6 +31,8 @@ pub(crate) enum Counter {
     Inbound,
     Deliveries,
     Reports,
+    SmsCounters,
+    SmsBlocks,
 }
 
 /// One table's rule: rows matching `dead` go; `dead` has at most one parameter,
@@ -45,8 +47,10 @@ pub(crate) struct Rule {
 
 /// The rules of one purge: what expired by `now`; send records, outbox entries
 /// and attempts once older than `records_before`; risk events once older than
-/// `risk_events_before`. Policies and the audit log are never purged.
-pub(crate) fn rules(cutoffs: &PurgeCutoffs) -> [Rule; 14] {
+/// `risk_events_before`; the SMS guards' counters after
+/// [`SMS_COUNTER_RETENTION_MS`], prefix blocks once run out. Policies and the
+/// audit log are never purged.
+pub(crate) fn rules(cutoffs: &PurgeCutoffs) -> [Rule; 18] {
     let PurgeCutoffs {
         now,
         records_before,
@@ -143,6 +147,31 @@ pub(crate) fn rules(cutoffs: &PurgeCutoffs) -> [Rule; 14] {
             "created_at < {}",
             Some(now.saturating_sub(REPORT_KEEP_MS)),
         ),
+        rule(
+            Counter::SmsCounters,
+            "sms_prefix_counts",
+            "hour_start < {}",
+            Some(now.saturating_sub(SMS_COUNTER_RETENTION_MS)),
+        ),
+        rule(
+            Counter::SmsCounters,
+            "sms_country_counts",
+            "hour_start < {}",
+            Some(now.saturating_sub(SMS_COUNTER_RETENTION_MS)),
+        ),
+        rule(
+            Counter::SmsCounters,
+            "sms_budget_days",
+            "day_start < {}",
+            Some(now.saturating_sub(SMS_COUNTER_RETENTION_MS)),
+        ),
+        // A block is in force while now < until.
+        rule(
+            Counter::SmsBlocks,
+            "sms_prefix_blocks",
+            "until <= {}",
+            Some(now),
+        ),
     ]
 }
 
@@ -161,6 +190,8 @@ impl PurgeCounts {
             Counter::Inbound => &mut self.inbound,
             Counter::Deliveries => &mut self.deliveries,
             Counter::Reports => &mut self.reports,
+            Counter::SmsCounters => &mut self.sms_counters,
+            Counter::SmsBlocks => &mut self.sms_blocks,
         };
         *field += n;
     }

@@ -221,6 +221,11 @@ async fn start_self(options: SelfOptions) -> anyhow::Result<Target> {
     };
     config.sms.hourly_cap = BENCH_CAP;
     config.sms.daily_cap = BENCH_CAP;
+    // The load's numbers are consecutive: thousands share a prefix.
+    config.sms.prefix_hourly_cap = BENCH_CAP;
+    config.sms.throttled_prefix_hourly_cap = BENCH_CAP;
+    config.sms.country_hourly_cap = BENCH_CAP;
+    config.sms.daily_budget = BENCH_CAP;
     let sim = if options.carriers {
         let (stop, stopped) = oneshot::channel::<()>();
         let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));

@@ -253,3 +253,61 @@ fn a_bad_configuration_is_refused_with_a_clear_message() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
 }
+
+#[tokio::test]
+async fn blocked_prefixes_are_listed_and_lifted_while_the_server_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap();
+    let server = Server::start_with(
+        &["--data-dir", data_dir],
+        &[("NUMGATE_SMS__PREFIX_HOURLY_CAP", "2")],
+    );
+    let (id, secret) = create_key(dir.path());
+    let api = OpenApi::new(&server.endpoint, &id, &secret);
+    let send = |n: u32| {
+        let api = api.clone();
+        async move {
+            let req = SendSmsVerifyCode {
+                interval: Some(0),
+                ..SendSmsVerifyCode::new(&format!("1370013{n:04}"), "速通互联验证码", "100001")
+            };
+            api.send_sms_verify_code(&req).await.unwrap().code
+        }
+    };
+    assert!(numgate(dir.path(), &["sms", "blocks"]).trim().is_empty());
+    assert_eq!(send(0).await, "OK");
+    assert_eq!(send(1).await, "OK");
+    assert_eq!(send(2).await, "isv.BUSINESS_LIMIT_CONTROL");
+
+    let blocks: Value =
+        serde_json::from_str(&numgate(dir.path(), &["sms", "blocks", "--json"])).unwrap();
+    let blocks = blocks.as_array().unwrap();
+    assert_eq!(blocks.len(), 1, "{blocks:?}");
+    assert_eq!(blocks[0]["Tenant"], "default");
+    assert_eq!(blocks[0]["CountryCode"], "86");
+    assert_eq!(blocks[0]["Prefix"], "1370013");
+    assert_eq!(blocks[0]["Throttled"], false);
+    assert!(numgate(dir.path(), &["sms", "blocks"]).contains("+86 1370013"));
+    assert_eq!(send(3).await, "isv.BUSINESS_LIMIT_CONTROL");
+
+    let out = numgate(dir.path(), &["sms", "unblock", "--prefix", "1370013"]);
+    assert!(out.contains("lifted"), "{out}");
+    assert!(numgate(dir.path(), &["sms", "blocks"]).trim().is_empty());
+    assert_eq!(send(4).await, "OK", "the prefix sends again at once");
+
+    for (args, expected) in [
+        (vec!["sms", "unblock", "--prefix", "1370013"], "no block"),
+        (vec!["sms", "unblock", "--prefix", "13a"], "--prefix"),
+        (
+            vec![
+                "sms", "unblock", "--prefix", "1370013", "--tenant", "nosuch",
+            ],
+            "no tenant",
+        ),
+    ] {
+        let out = run(dir.path(), &args);
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}

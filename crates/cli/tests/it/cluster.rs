@@ -32,6 +32,11 @@ impl Cluster {
                 "NUMGATE_MASTER_KEY".to_owned(),
                 MasterKey::generate().to_base64().to_string(),
             ),
+            // The SDK load sends to consecutive numbers: hundreds share a prefix.
+            (
+                "NUMGATE_SMS__PREFIX_HOURLY_CAP".to_owned(),
+                "1000000".to_owned(),
+            ),
         ];
         let mut c = Cluster {
             db,

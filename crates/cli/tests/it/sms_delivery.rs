@@ -274,4 +274,4 @@ async fn after_a_kill_9_with_1000_messages_queued_each_is_delivered_exactly_once
 }
 
 /// Anti-pumping limits out of the way of a thousand sends to one number range.
-const GUARDS_OFF: &str = "";
+const GUARDS_OFF: &str = "prefix_hourly_cap = 1000000\nconversion_threshold = 0.0\n";

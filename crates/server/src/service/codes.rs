@@ -5,11 +5,15 @@ use numgate_domain::template::TemplateParams;
 use numgate_domain::{
     CaseAuthPolicy, CodeLength, CodeType, DuplicatePolicy, PhoneNumber, VerifyCode,
 };
-use numgate_store::{CheckOutcome, CodeCheck, CodeKey, NewCode, SendOutcome};
+use numgate_store::{
+    sms_prefix, CheckOutcome, CodeCheck, CodeKey, NewCode, SendGuards, SendOutcome, HOUR_MS,
+};
 use rand::rngs::OsRng;
 use rand::Rng;
 
+use crate::config::SmsConfig;
 use crate::error::{ApiError, BizCode};
+use crate::metrics;
 use crate::state::AppState;
 
 /// A send, every parameter validated.
@@ -53,8 +57,31 @@ fn new_biz_id() -> String {
     )
 }
 
+/// The anti-pumping limits of a send for the tenant.
+fn guards(cfg: &SmsConfig, daily_budget: u32) -> SendGuards {
+    SendGuards {
+        prefix_hourly_cap: cfg.prefix_hourly_cap,
+        // Throttling never raises the cap.
+        throttled_prefix_hourly_cap: cfg.throttled_prefix_hourly_cap.min(cfg.prefix_hourly_cap),
+        prefix_block_ms: i64::from(cfg.prefix_block_hours) * HOUR_MS,
+        country_hourly_cap: cfg.country_hourly_cap,
+        conversion_window_ms: i64::from(cfg.conversion_window_hours) * HOUR_MS,
+        conversion_min_volume: cfg.conversion_min_volume,
+        conversion_threshold: cfg.conversion_threshold,
+        daily_budget,
+        utc_offset_ms: i64::from(cfg.utc_offset_hours) * HOUR_MS,
+    }
+}
+
+/// A refused send: counted by reason, answered with its business code.
+fn refused(reason: &'static str, code: BizCode, message: &str) -> ApiError {
+    metrics::record_sms_refused(reason);
+    ApiError::biz(code, message)
+}
+
 /// Creates a code for the number and queues its message, in one transaction that
-/// also applies the interval and the caps. Answers once that is committed.
+/// also applies the interval, the caps and the anti-pumping guards (prefix,
+/// country, conversion, the tenant's daily budget). Answers once that is committed.
 pub async fn send(state: &AppState, tenant_id: i64, req: SendCode) -> Result<Sent, ApiError> {
     let cfg = &state.config.sms;
     if !cfg
@@ -62,6 +89,7 @@ pub async fn send(state: &AppState, tenant_id: i64, req: SendCode) -> Result<Sen
         .iter()
         .any(|c| c == req.phone.country().as_str())
     {
+        metrics::record_sms_refused("country_not_allowed");
         return Err(ApiError::biz(
             BizCode::MobileNumberIllegal,
             format!(
@@ -110,6 +138,18 @@ pub async fn send(state: &AppState, tenant_id: i64, req: SendCode) -> Result<Sen
     let text = format!("【{}】{}", signature.name, body);
     let masked = format!("【{}】{}", signature.name, masked_body);
 
+    // The budget of the tenant by name, when some tenant has its own: a tenant
+    // that cannot be read refuses the send (fails closed), as does any error of
+    // the send's transaction.
+    let daily_budget = if cfg.tenant_budgets.is_empty() {
+        cfg.daily_budget
+    } else {
+        let tenant = store.find_tenant_by_id(tenant_id).await?.ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("tenant {tenant_id} of a send is gone"))
+        })?;
+        cfg.budget_of(&tenant.name)
+    };
+
     let number = req.phone.e164_digits();
     let now = state.clock.now_millis();
     let biz_id = new_biz_id();
@@ -131,25 +171,91 @@ pub async fn send(state: &AppState, tenant_id: i64, req: SendCode) -> Result<Sen
         sealed_text: state.secrets.seal(text.as_bytes()),
         auto_retry: req.auto_retry,
         up_extend_code: req.up_extend_code,
+        guards: guards(cfg, daily_budget),
     };
+    // Logs name the prefix only: never the whole number.
+    let country = req.phone.country().as_str();
+    let prefix = sms_prefix(req.phone.national());
+    let limit = BizCode::BusinessLimitControl;
     match store.send_code(new).await? {
         SendOutcome::Sent => {}
+        SendOutcome::SentThrottled => {
+            tracing::warn!(
+                tenant_id,
+                country,
+                prefix,
+                "SMS conversion alarm: few codes sent to this prefix are verified; \
+                 its hourly cap is lowered"
+            );
+            metrics::raise_conversion_alarm(now);
+        }
         SendOutcome::TooSoon => {
-            return Err(ApiError::biz(
+            return Err(refused(
+                "interval",
                 BizCode::Frequency,
                 "a code was sent to this number within the interval; try again later",
             ))
         }
         SendOutcome::HourlyCapReached => {
-            return Err(ApiError::biz(
-                BizCode::BusinessLimitControl,
+            return Err(refused(
+                "number_hourly_cap",
+                limit,
                 "this number has reached its hourly limit of codes",
             ))
         }
         SendOutcome::DailyCapReached => {
-            return Err(ApiError::biz(
-                BizCode::BusinessLimitControl,
+            return Err(refused(
+                "number_daily_cap",
+                limit,
                 "this number has reached its daily limit of codes",
+            ))
+        }
+        SendOutcome::PrefixBlocked { .. } => {
+            return Err(refused(
+                "prefix_blocked",
+                limit,
+                "sending to this number's range is blocked for a while: \
+                 it received an unusual number of codes",
+            ))
+        }
+        SendOutcome::PrefixCapReached { throttled, .. } => {
+            tracing::warn!(
+                tenant_id,
+                country,
+                prefix,
+                block_hours = cfg.prefix_block_hours,
+                throttled,
+                "SMS prefix blocked: over its hourly cap"
+            );
+            return Err(if throttled {
+                metrics::raise_conversion_alarm(now);
+                refused(
+                    "conversion_throttle",
+                    limit,
+                    "this number's range has reached its hourly limit, lowered because \
+                     few of its codes are verified; sending to it is blocked for a while",
+                )
+            } else {
+                refused(
+                    "prefix_cap",
+                    limit,
+                    "this number's range has reached its hourly limit of codes; \
+                     sending to it is blocked for a while",
+                )
+            });
+        }
+        SendOutcome::CountryCapReached => {
+            return Err(refused(
+                "country_cap",
+                limit,
+                "this country code has reached its hourly limit of codes; try again later",
+            ))
+        }
+        SendOutcome::DailyBudgetReached => {
+            return Err(refused(
+                "daily_budget",
+                BizCode::DayLimitControl,
+                "this account's daily SMS budget is used up; try again tomorrow",
             ))
         }
     }

@@ -14,3 +14,4 @@ mod malformed;
 mod schemes;
 mod sdk;
 mod sms_auth;
+mod sms_guards;

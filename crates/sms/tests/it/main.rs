@@ -16,7 +16,9 @@ use numgate_sms::{
     Dispatcher, DispatcherConfig, OutboxSender, OutgoingSms, Provider, Routes, SendError,
     SmsSender, Submitted,
 };
-use numgate_store::{CodeKey, NewCode, SendQuery, SendStatus, SqliteOptions, SqliteStore, Store};
+use numgate_store::{
+    CodeKey, NewCode, SendGuards, SendQuery, SendStatus, SqliteOptions, SqliteStore, Store,
+};
 
 mod routing;
 
@@ -70,6 +72,7 @@ impl Setup {
             sealed_text: self.secrets.seal(format!("text for {phone}").as_bytes()),
             auto_retry,
             up_extend_code: None,
+            guards: SendGuards::unlimited(),
         };
         self.store.send_code(new).await.unwrap();
         biz_id

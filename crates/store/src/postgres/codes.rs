@@ -5,14 +5,11 @@ use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::PgConnection;
 
-use super::{col, map_err, to_u64, PgStore};
+use super::{col, guards, map_err, to_u64, PgStore};
 use crate::{
-    CheckOutcome, CodeCheck, CodeKey, Codes, NewCode, Result, SendOutcome, SendQuery, SendRecord,
-    SendStatus,
+    sms_prefix, CheckOutcome, CodeCheck, CodeKey, Codes, NewCode, Result, SendOutcome, SendQuery,
+    SendRecord, SendStatus, DAY_MS, HOUR_MS,
 };
-
-const HOUR_MS: i64 = 3_600_000;
-const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// The WHERE clause of one code key; binds (tenant, country, phone, scheme) as $1–$4.
 const KEY: &str = "tenant_id = $1 AND country_code = $2 AND phone = $3 AND scheme = $4";
@@ -40,6 +37,7 @@ impl Codes for PgStore {
         // No transaction around the two statements: each commits by itself, the
         // second runs only when the first changed nothing, so there is never a
         // partial change to undo; BEGIN and COMMIT would be two more round trips.
+        // The first also counts the pass for the prefix, in the same statement.
         let mut conn = self.pool().acquire().await.map_err(map_err)?;
         check_one(&mut conn, &check).await
     }
@@ -146,6 +144,35 @@ async fn send(conn: &mut PgConnection, new: &NewCode) -> Result<SendOutcome> {
     if hour >= i64::from(new.hourly_cap) {
         return Ok(SendOutcome::HourlyCapReached);
     }
+    let throttled = match guards::check(&mut *conn, new).await? {
+        Ok(throttled) => throttled,
+        Err(refusal) => return Ok(refusal),
+    };
+
+    // The writes in a savepoint: a guard's counter refusing (taken last, so that
+    // their row locks are held briefly) undoes them all; only the block of a
+    // prefix over its cap is written after that.
+    let mut sp = sqlx::Connection::begin(&mut *conn).await.map_err(map_err)?;
+    store(&mut sp, new).await?;
+    if let Some(refusal) = guards::count_send(&mut sp, new, throttled).await? {
+        sp.rollback().await.map_err(map_err)?;
+        if let SendOutcome::PrefixCapReached { throttled, until } = refusal {
+            guards::block(&mut *conn, key, now, until, throttled).await?;
+        }
+        return Ok(refusal);
+    }
+    sp.commit().await.map_err(map_err)?;
+    Ok(if throttled {
+        SendOutcome::SentThrottled
+    } else {
+        SendOutcome::Sent
+    })
+}
+
+/// The code, its send record and its queued message.
+async fn store(conn: &mut PgConnection, new: &NewCode) -> Result<()> {
+    let key = &new.key;
+    let now = new.now;
 
     if new.replace_older {
         bind_key(
@@ -208,7 +235,7 @@ async fn send(conn: &mut PgConnection, new: &NewCode) -> Result<SendOutcome> {
     .execute(&mut *conn)
     .await
     .map_err(map_err)?;
-    Ok(SendOutcome::Sent)
+    Ok(())
 }
 
 /// The check of one code, in the caller's transaction.
@@ -223,20 +250,29 @@ async fn check_one(conn: &mut PgConnection, check: &CodeCheck) -> Result<CheckOu
     // checks (from any node) that picked the same row, all but the first wait for
     // its row lock; PostgreSQL then re-evaluates this WHERE on the row as the first
     // one left it ('used'), so exactly one passes. Under DuplicatePolicy 2 two live
-    // codes may share a hash; LIMIT 1 uses up only one.
+    // codes may share a hash; LIMIT 1 uses up only one. The pass is counted as a
+    // verified code of the prefix (in the hour the code was sent) by the same
+    // statement.
     let passed = bind_key(
         sqlx::query(&format!(
-            "UPDATE codes SET state = 'used' WHERE id = (\
+            "WITH used AS (UPDATE codes SET state = 'used' WHERE id = (\
              SELECT id FROM codes WHERE {KEY} AND {hash_column} = $5 AND state = 'pending' \
              AND attempts < $6 AND expires_at > $7 ORDER BY created_at DESC LIMIT 1) \
              AND state = 'pending' AND attempts < $6 AND expires_at > $7 \
-             RETURNING out_id"
+             RETURNING out_id, created_at), \
+             verified AS (INSERT INTO sms_prefix_counts AS c \
+             (tenant_id, country_code, prefix, hour_start, sent, verified, cap_count) \
+             SELECT $1, $2, $8, created_at - created_at % {HOUR_MS}, 0, 1, 0 FROM used \
+             ON CONFLICT (tenant_id, country_code, prefix, hour_start) DO UPDATE SET \
+             verified = c.verified + 1) \
+             SELECT out_id FROM used"
         )),
         &check.key,
     )
     .bind(&check.code_hash)
     .bind(max)
     .bind(check.now)
+    .bind(sms_prefix(&check.key.phone))
     .fetch_optional(&mut *conn)
     .await
     .map_err(map_err)?;

@@ -35,6 +35,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/postgres/0005_fusion_schemes.sql"),
     },
     Migration {
+        version: 6,
+        name: "sms_guards",
+        sql: include_str!("../../migrations/postgres/0006_sms_guards.sql"),
+    },
+    Migration {
         version: 7,
         name: "sms_delivery",
         sql: include_str!("../../migrations/postgres/0007_sms_delivery.sql"),

@@ -3,13 +3,11 @@
 use async_trait::async_trait;
 use rusqlite::{params, Connection, Row};
 
-use super::{all, col, execute, exists, map_err, one, optional, to_u64, SqliteStore};
+use super::{all, col, execute, exists, guards, map_err, one, optional, to_u64, SqliteStore};
 use crate::{
-    CheckOutcome, CodeCheck, Codes, NewCode, Result, SendOutcome, SendQuery, SendRecord, SendStatus,
+    CheckOutcome, CodeCheck, Codes, NewCode, Result, SendOutcome, SendQuery, SendRecord,
+    SendStatus, DAY_MS, HOUR_MS,
 };
-
-const HOUR_MS: i64 = 3_600_000;
-const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// The WHERE clause of one code key: parameters 1 to 4 are (tenant, country, phone,
 /// scheme); a statement's own parameters are numbered from 5.
@@ -24,9 +22,9 @@ impl Codes for SqliteStore {
     }
 
     async fn check_code(&self, check: CodeCheck) -> Result<CheckOutcome> {
-        // Atomic: the consuming update returns at once; the attempts update runs
-        // only when the first changed nothing.
-        self.write_atomic(move |conn| check_one(conn, &check)).await
+        // In a savepoint: a pass writes twice (the code used, the prefix's verified
+        // count), and both or neither stay.
+        self.write(move |conn| check_one(conn, &check)).await
     }
 
     async fn query_send_details(&self, q: SendQuery) -> Result<(u64, Vec<SendRecord>)> {
@@ -123,6 +121,11 @@ fn send(conn: &Connection, new: &NewCode) -> Result<SendOutcome> {
     if hour >= i64::from(new.hourly_cap) {
         return Ok(SendOutcome::HourlyCapReached);
     }
+    // Only a refusal that blocks the prefix writes (the block), and then nothing else.
+    let throttled = match guards::check(conn, new)? {
+        Ok(throttled) => throttled,
+        Err(refusal) => return Ok(refusal),
+    };
 
     if new.replace_older {
         execute(
@@ -183,7 +186,12 @@ fn send(conn: &Connection, new: &NewCode) -> Result<SendOutcome> {
             now
         ],
     )?;
-    Ok(SendOutcome::Sent)
+    guards::count_send(conn, new)?;
+    Ok(if throttled {
+        SendOutcome::SentThrottled
+    } else {
+        SendOutcome::Sent
+    })
 }
 
 fn check_one(conn: &Connection, check: &CodeCheck) -> Result<CheckOutcome> {
@@ -203,7 +211,7 @@ fn check_one(conn: &Connection, check: &CodeCheck) -> Result<CheckOutcome> {
             "UPDATE codes SET state = 'used' WHERE state = 'pending' AND id = (\
              SELECT id FROM codes WHERE {KEY} AND {hash_column} = ?5 AND state = 'pending' \
              AND attempts < ?6 AND expires_at > ?7 ORDER BY created_at DESC LIMIT 1) \
-             RETURNING out_id"
+             RETURNING out_id, created_at"
         ),
         params![
             key.tenant_id,
@@ -214,10 +222,16 @@ fn check_one(conn: &Connection, check: &CodeCheck) -> Result<CheckOutcome> {
             max,
             check.now
         ],
-        // Infallible from here: the code is consumed, so nothing may fail after it.
-        |row| Ok(row.get::<_, Option<String>>("out_id").unwrap_or(None)),
+        |row| {
+            Ok((
+                row.get::<_, Option<String>>("out_id").unwrap_or(None),
+                col::<i64>(row, "created_at")?,
+            ))
+        },
     )?;
-    if let Some(out_id) = passed {
+    if let Some((out_id, sent_at)) = passed {
+        // In the job's savepoint: should this fail, the code is not used either.
+        guards::count_verified(conn, key, sent_at)?;
         return Ok(CheckOutcome::Pass { out_id });
     }
     // A wrong guess counts against every live code of the key, so that guessing

@@ -34,6 +34,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0005_fusion_schemes.sql"),
     },
     Migration {
+        version: 6,
+        name: "sms_guards",
+        sql: include_str!("../../migrations/sqlite/0006_sms_guards.sql"),
+    },
+    Migration {
         version: 7,
         name: "sms_delivery",
         sql: include_str!("../../migrations/sqlite/0007_sms_delivery.sql"),

@@ -17,6 +17,7 @@ mod catalog;
 mod codes;
 mod deliveries;
 mod fusion_schemes;
+mod guards;
 mod inbound;
 mod maintenance;
 mod migrate;

@@ -6,6 +6,7 @@ mod attempts;
 mod codes;
 mod deliveries;
 mod fusion_schemes;
+mod guards;
 mod inbound;
 mod maintenance;
 mod nonces;

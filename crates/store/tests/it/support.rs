@@ -9,7 +9,7 @@ use std::sync::Arc;
 use numgate_domain::clock::Millis;
 pub use numgate_store::testing::TestDatabase;
 use numgate_store::{
-    CodeCheck, CodeKey, NewCode, PgStore, SqliteOptions, SqliteStore, Store, Tenant,
+    CodeCheck, CodeKey, NewCode, PgStore, SendGuards, SqliteOptions, SqliteStore, Store, Tenant,
 };
 
 /// A fixed "now" for tests: all times are explicit, nothing reads the clock.
@@ -92,6 +92,7 @@ pub fn new_code(key: &CodeKey, code: &str, now: Millis) -> NewCode {
         sealed_text: format!("sealed:{code}").into_bytes(),
         auto_retry: true,
         up_extend_code: Some("42".into()),
+        guards: SendGuards::unlimited(),
     }
 }
 
