@@ -7,12 +7,14 @@
 //!   that `numgate outbox` lists.
 //! - [`dispatch`]: leases queued messages, delivers them, settles or retries.
 //! - [`segment`]: GSM 7-bit / UCS-2 choice, concatenated parts, segment counts.
+//! - [`smpp`]: the SMPP 3.4 sender, its receipts and upstream messages.
 #![forbid(unsafe_code)]
 
 pub mod dispatch;
 pub mod outbox;
 pub mod segment;
 pub mod sender;
+pub mod smpp;
 
 pub use dispatch::{Dispatcher, DispatcherConfig};
 pub use outbox::OutboxSender;
@@ -20,3 +22,4 @@ pub use sender::{
     receipt_id_forms, Inbound, OutgoingSms, Receipt, ReportError, ReportSink, SendError, SmsSender,
     Submitted,
 };
+pub use smpp::{SmppConfig, SmppSender};

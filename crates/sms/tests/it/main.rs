@@ -1,5 +1,8 @@
 //! The dispatch loop against a real SQLite store: delivery, retries, AutoRetry,
-//! permanent failures, lapsed leases and several dispatchers at once.
+//! permanent failures, lapsed leases and several dispatchers at once; and
+//! (module `smpp`) the SMPP sender against the SMSC simulator over TCP.
+
+mod smpp;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
