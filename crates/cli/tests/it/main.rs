@@ -8,3 +8,4 @@ mod policy;
 mod proc;
 mod readme;
 mod sim;
+mod smsc;
