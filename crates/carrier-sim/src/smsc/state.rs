@@ -261,7 +261,7 @@ impl Control {
     /// Sends an MO message to the first bound transceiver; the number of
     /// parts, or `None` when no transceiver is bound.
     pub fn mo(&self, from: &str, to: &str, text: &str) -> Option<usize> {
-        let messages = short_messages(text, (self.0.conn_number() & 0xFF) as u8).ok()?;
+        let messages = short_messages(text, rand::random()).ok()?;
         let transceivers = lock(&self.0.transceivers);
         let (_, tx) = transceivers.iter().next()?;
         let n = messages.parts.len();

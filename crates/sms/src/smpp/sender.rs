@@ -8,13 +8,13 @@ use async_trait::async_trait;
 use rusmpp::pdus::SubmitSm;
 use rusmpp::types::OctetString;
 use rusmpp::values::{DataCoding, EsmClass, Npi, RegisteredDelivery, Ton};
-use tokio::sync::{Notify, OwnedSemaphorePermit};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::sender::{OutgoingSms, ReportSink, SendError, SmsSender, Submitted};
 
 use super::pdu::short_messages;
-use super::session::{self, cstr, Bind, Session, Shared};
+use super::session::{self, cstr, Bind, Session, Shared, WindowPermit};
 use super::SmppConfig;
 
 /// An SMPP 3.4 provider: `binds` connections kept bound (bind_transceiver),
@@ -39,7 +39,7 @@ impl SmppSender {
         let shared = Arc::new(Shared {
             config,
             sink,
-            room: Notify::new(),
+            room: Arc::new(Notify::new()),
         });
         let tasks = binds
             .iter()
@@ -74,7 +74,7 @@ impl SmppSender {
     /// A bound session with window room, round robin; waits while every
     /// window is full (back-pressure). With no bind up at all it waits at
     /// most the response timeout.
-    async fn slot(&self) -> Result<Slot<'_>, SendError> {
+    async fn slot(&self) -> Result<Slot, SendError> {
         let no_bind_deadline = tokio::time::Instant::now() + self.shared.config.response_timeout();
         loop {
             let notified = self.shared.room.notified();
@@ -94,8 +94,7 @@ impl SmppSender {
                     return Ok(Slot {
                         bind: bind.clone(),
                         session,
-                        permit: Some(permit),
-                        room: &self.shared.room,
+                        place: WindowPermit::new(permit, self.shared.room.clone()),
                     });
                 }
             }
@@ -157,20 +156,19 @@ impl SmppSender {
                 .build();
             let slot = self.slot().await?;
             slot.bind.pace(config.throughput_per_sec).await;
-            let (seq, rx) = slot.session.submit(submit)?;
+            let Slot { session, place, .. } = slot;
+            let (seq, rx) = session.submit(submit, place)?;
+            let timeout = config.response_timeout();
             waits.push(async move {
-                let result = match tokio::time::timeout(self.shared.config.response_timeout(), rx)
-                    .await
-                {
+                match tokio::time::timeout(timeout, rx).await {
                     Ok(Ok(result)) => result,
                     Ok(Err(_)) => Err(SendError::Temporary("the SMPP connection was lost".into())),
                     Err(_) => {
-                        slot.session.forget(seq);
+                        // Gives the window place back; a late response is ignored.
+                        session.forget(seq);
                         Err(SendError::Temporary("no submit_sm_resp in time".into()))
                     }
-                };
-                drop(slot);
-                result
+                }
             });
         }
         let mut first_id = None;
@@ -182,22 +180,11 @@ impl SmppSender {
     }
 }
 
-/// A submit_sm's place in a bind's window, given back (and a waiter woken)
-/// when dropped.
-struct Slot<'a> {
+/// A bound session with a place in its bind's window.
+struct Slot {
     bind: Arc<Bind>,
     session: Arc<Session>,
-    permit: Option<OwnedSemaphorePermit>,
-    room: &'a Notify,
-}
-
-impl Drop for Slot<'_> {
-    fn drop(&mut self) {
-        // Release first, then wake one waiter: woken before the release, it
-        // could find the window still full and wait again with nobody to wake it.
-        drop(self.permit.take());
-        self.room.notify_one();
-    }
+    place: WindowPermit,
 }
 
 #[async_trait]

@@ -17,7 +17,7 @@ use rusmpp::values::{InterfaceVersion, Npi, Ton};
 use rusmpp::{Command, CommandId, CommandStatus, Pdu};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
+use tokio::sync::{mpsc, oneshot, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::codec::{FramedRead, FramedWrite};
 
 use crate::sender::{Inbound, Receipt, ReportSink, SendError};
@@ -34,7 +34,33 @@ pub(crate) struct Shared {
     pub config: SmppConfig,
     pub sink: Arc<dyn ReportSink>,
     /// Signalled when a window slot frees (one waiter) or a bind comes up (all).
-    pub room: Notify,
+    pub room: Arc<Notify>,
+}
+
+/// A submit_sm's place in a bind's window. It lives in the session's table of
+/// submits awaiting their response, so that the place frees the moment the
+/// response comes (or the connection fails), whoever awaits it.
+pub(crate) struct WindowPermit {
+    permit: Option<OwnedSemaphorePermit>,
+    room: Arc<Notify>,
+}
+
+impl WindowPermit {
+    pub fn new(permit: OwnedSemaphorePermit, room: Arc<Notify>) -> Self {
+        Self {
+            permit: Some(permit),
+            room,
+        }
+    }
+}
+
+impl Drop for WindowPermit {
+    fn drop(&mut self) {
+        // Release first, then wake one waiter: woken before the release, it
+        // could find the window still full and wait again with nobody to wake it.
+        drop(self.permit.take());
+        self.room.notify_one();
+    }
 }
 
 /// One of a provider's binds: its window and, while bound, its session.
@@ -81,7 +107,7 @@ impl Bind {
     }
 }
 
-type Reply = oneshot::Sender<Result<String, SendError>>;
+type Reply = (oneshot::Sender<Result<String, SendError>>, WindowPermit);
 
 /// A bound connection: the writer's queue and the submits awaiting their resp.
 pub(crate) struct Session {
@@ -107,9 +133,11 @@ impl Session {
     }
 
     /// Sends a submit_sm; the receiver gets the message id or the error.
+    /// The window place is given back when the response comes.
     pub fn submit(
         &self,
         sm: SubmitSm,
+        place: WindowPermit,
     ) -> Result<(u32, oneshot::Receiver<Result<String, SendError>>), SendError> {
         let seq = self.next_seq();
         let (tx, rx) = oneshot::channel();
@@ -118,7 +146,7 @@ impl Session {
             let Some(map) = pending.as_mut() else {
                 return Err(lost());
             };
-            map.insert(seq, tx);
+            map.insert(seq, (tx, place));
         }
         if self
             .out
@@ -145,7 +173,8 @@ impl Session {
             .expect("pending lock")
             .as_mut()
             .and_then(|m| m.remove(&seq));
-        if let Some(reply) = reply {
+        if let Some((reply, place)) = reply {
+            drop(place);
             let _ = reply.send(result);
         }
     }
@@ -153,7 +182,8 @@ impl Session {
     /// The connection is gone: every submit in flight fails now, as temporary.
     fn fail_all(&self) {
         let map = self.pending.lock().expect("pending lock").take();
-        for (_, reply) in map.into_iter().flatten() {
+        for (_, (reply, place)) in map.into_iter().flatten() {
+            drop(place);
             let _ = reply.send(Err(lost()));
         }
     }

@@ -465,3 +465,70 @@ async fn enquire_links_keep_an_idle_bind_checked() {
     .await;
     assert_eq!(sim.control().stats().binds, 1);
 }
+
+#[tokio::test]
+async fn long_messages_pass_a_window_smaller_than_their_parts() {
+    let sim = start_sim(sim_config()).await;
+    let sender = Arc::new(
+        start_sender(
+            SmppConfig {
+                window: 1,
+                ..sender_config(&sim)
+            },
+            Arc::new(Recorder::default()),
+        )
+        .await,
+    );
+    // Eight texts of three parts each, at once, through one place in the window.
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let sender = sender.clone();
+        tasks.push(tokio::spawn(async move {
+            let text = format!("{i} {}", "x".repeat(400));
+            sender.send(&sms(i, "8613900000001", &text)).await.unwrap();
+        }));
+    }
+    for t in tasks {
+        tokio::time::timeout(Duration::from_secs(10), t)
+            .await
+            .expect("no deadlock")
+            .unwrap();
+    }
+    let messages = sim.control().messages();
+    assert_eq!(messages.len(), 8);
+    assert!(messages.iter().all(|m| m.parts == 3 && m.text.is_some()));
+    assert_eq!(sim.control().stats().max_outstanding, 1);
+}
+
+#[tokio::test]
+async fn the_throughput_limit_paces_submits() {
+    let sim = start_sim(sim_config()).await;
+    let sender = Arc::new(
+        start_sender(
+            SmppConfig {
+                throughput_per_sec: 50,
+                ..sender_config(&sim)
+            },
+            Arc::new(Recorder::default()),
+        )
+        .await,
+    );
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..21 {
+        let sender = sender.clone();
+        tasks.push(tokio::spawn(async move {
+            sender.send(&sms(i, "8613900000001", "x")).await.unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    // 21 submits 20 ms apart: at least 400 ms.
+    assert!(
+        started.elapsed() >= Duration::from_millis(390),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(sim.control().stats().submits, 21);
+}
