@@ -20,6 +20,8 @@
 //!   `GET /number-verification/v0/device-phone-number`, SIM Swap `POST /sim-swap/v0/check`,
 //!   `POST /sim-swap/v0/retrieve-date`, with the specs' error bodies and `x-correlator` echo.
 //! - **Control `/control`** — bearer `control_token`: subscribers, the simulated clock, faults.
+//! - **SMSC** ([`smsc`]) — a separate server: an SMPP 3.4 SMSC with its own control API
+//!   (`numgate smsc-sim`).
 //!
 //! # Layout
 //!
@@ -47,6 +49,7 @@ pub mod faults;
 mod gateway;
 pub mod signature;
 pub mod sms_http;
+pub mod smsc;
 mod state;
 mod tokens;
 

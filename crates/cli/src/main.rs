@@ -11,11 +11,13 @@ macro_rules! outln {
 
 mod admin;
 mod bench;
+mod bench_smpp;
 mod device;
 mod policy;
 mod serve;
 mod sim;
 mod sms_provider_sim;
+mod smsc_sim;
 
 use std::path::PathBuf;
 
@@ -96,6 +98,12 @@ enum Command {
     /// Signed-request load generator: req/s and latency of the Open API, also
     /// against a no-op server for the machine's ceiling.
     Bench(bench::BenchArgs),
+    /// Run the SMSC simulator: an SMPP 3.4 server (--smpp-listen) with a JSON
+    /// control API (--control-listen); prints both addresses on stderr.
+    SmscSim(smsc_sim::SmscSimArgs),
+    /// submit_sm throughput of the SMPP sender against `numgate smsc-sim`
+    /// (started here as a separate process) or --smsc ADDR.
+    BenchSmpp(bench_smpp::BenchSmppArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -121,6 +129,8 @@ fn main() -> std::process::ExitCode {
             Command::SmsProviderSim(args) => sms_provider_sim::run(args).await,
             Command::Device(cmd) => device::run(cmd).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::SmscSim(args) => smsc_sim::run(args).await,
+            Command::BenchSmpp(args) => bench_smpp::run(args).await,
             Command::Policy(cmd) => policy::run(&cli.global, cmd).await,
         }
     });

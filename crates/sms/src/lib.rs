@@ -12,6 +12,7 @@
 //! - [`http`]: the HTTP provider channel: signed sends with retries, signed
 //!   receipt callbacks.
 //! - [`segment`]: GSM 7-bit / UCS-2 choice, concatenated parts, segment counts.
+//! - [`smpp`]: the SMPP 3.4 sender, its receipts and upstream messages.
 #![forbid(unsafe_code)]
 
 pub mod dispatch;
@@ -22,6 +23,7 @@ pub mod reports;
 pub mod routes;
 pub mod segment;
 pub mod sender;
+pub mod smpp;
 
 pub use dispatch::{billing_day, Dispatcher, DispatcherConfig};
 pub use http::{HttpProviderConfig, HttpSender};
@@ -33,3 +35,4 @@ pub use sender::{
     receipt_id_forms, Inbound, OutgoingSms, Receipt, ReportError, ReportSink, SendError, SmsSender,
     Submitted,
 };
+pub use smpp::{SmppConfig, SmppSender};

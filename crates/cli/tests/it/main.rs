@@ -10,3 +10,4 @@ mod readme;
 mod sim;
 mod sms_delivery;
 mod sms_provider_sim;
+mod smsc;

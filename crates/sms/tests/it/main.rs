@@ -1,8 +1,10 @@
 //! The dispatch loop against a real SQLite store: delivery, retries, AutoRetry,
 //! permanent failures, lapsed leases and several dispatchers at once; the HTTP
-//! provider sender against the simulated provider (`http_provider`).
+//! provider sender against the simulated provider (`http_provider`); and the
+//! SMPP sender against the SMSC simulator over TCP (`smpp`).
 
 mod http_provider;
+mod smpp;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
