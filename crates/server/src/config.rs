@@ -224,6 +224,9 @@ impl SmsConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum SmsProviderConfig {
+    /// An SMS centre over SMPP 3.4: transceiver binds with windows; receipts and
+    /// upstream messages come back over the binds.
+    Smpp(numgate_sms::smpp::SmppConfig),
     /// An SMS provider's HTTP API: signed JSON sends, signed receipt callbacks
     /// to `/sms/v1/providers/{name}/receipts`.
     Http(numgate_sms::HttpProviderConfig),
@@ -234,6 +237,7 @@ pub enum SmsProviderConfig {
 impl SmsProviderConfig {
     pub fn name(&self) -> &str {
         match self {
+            Self::Smpp(c) => &c.name,
             Self::Http(c) => &c.name,
             Self::Outbox { name } => name,
         }
@@ -395,10 +399,13 @@ impl Config {
             if !names.insert(name) {
                 return bad_owned(format!("sms.providers: the name {name:?} is taken"));
             }
-            if let SmsProviderConfig::Http(c) = p {
-                if let Err(e) = c.validate() {
-                    return bad_owned(format!("sms.providers.{name}: {e}"));
-                }
+            let invalid = match p {
+                SmsProviderConfig::Http(c) => c.validate().err().map(|e| e.to_string()),
+                SmsProviderConfig::Smpp(c) => c.validate().err().map(|e| e.to_string()),
+                SmsProviderConfig::Outbox { .. } => None,
+            };
+            if let Some(e) = invalid {
+                return bad_owned(format!("sms.providers.{name}: {e}"));
             }
         }
         if !names.contains(s.channel.as_str()) {

@@ -68,6 +68,10 @@ pub async fn build(
     for p in &config.providers {
         let provider = match p {
             SmsProviderConfig::Outbox { name } => Provider::new(name.clone(), outbox.clone()),
+            SmsProviderConfig::Smpp(c) => {
+                let sender = numgate_sms::smpp::SmppSender::start(c.clone(), sink.clone());
+                Provider::new(c.name.clone(), Arc::new(sender))
+            }
             SmsProviderConfig::Http(c) => {
                 let sender = numgate_sms::HttpSender::new(c.clone())
                     .with_context(|| format!("sms.providers.{}", c.name))?;

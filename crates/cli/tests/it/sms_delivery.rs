@@ -275,3 +275,245 @@ async fn after_a_kill_9_with_1000_messages_queued_each_is_delivered_exactly_once
 
 /// Anti-pumping limits out of the way of a thousand sends to one number range.
 const GUARDS_OFF: &str = "prefix_hourly_cap = 1000000\nconversion_threshold = 0.0\n";
+
+/// `numgate smsc-sim`: hex ids in submit_sm_resp, decimal ids in receipts.
+fn smsc_sim() -> (SimProcess, String, String) {
+    let sim = SimProcess::start(
+        &[
+            "smsc-sim",
+            "--smpp-listen",
+            "127.0.0.1:0",
+            "--control-listen",
+            "127.0.0.1:0",
+            "--system-id",
+            "numgate",
+            "--password",
+            "pw-smsc",
+            "--id-form",
+            "hex",
+            "--receipt-id-form",
+            "decimal",
+        ],
+        &[],
+        2,
+    );
+    let smpp = sim.url_after("SMPP at ");
+    let control = sim
+        .url_after("control at ")
+        .trim_end_matches("control")
+        .to_owned();
+    (sim, smpp, control)
+}
+
+/// numgate's configuration: the SMSC as the default channel, a window of 4.
+fn write_smpp_config(dir: &Path, smpp: &str, report_url: &str) -> String {
+    let path = dir.join("numgate.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[sms]\nchannel = \"smsc\"\n\
+             [sms.report_urls]\ndefault = \"{report_url}\"\n\
+             [[sms.providers]]\nkind = \"smpp\"\nname = \"smsc\"\naddr = \"{smpp}\"\n\
+             system_id = \"numgate\"\npassword = \"pw-smsc\"\nwindow = 4\n\
+             source_addr = \"1069000000\"\nreconnect_min_ms = 50\nreconnect_max_ms = 500\n"
+        ),
+    )
+    .unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// The messages the SMSC took for a destination (`86…`).
+async fn smsc_messages(control: &str, number: &str) -> Vec<Value> {
+    let all = sim_get(control, "messages").await;
+    all["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["destination"] == format!("86{number}"))
+        .cloned()
+        .collect()
+}
+
+fn utf16_hex(text: &str) -> String {
+    text.encode_utf16()
+        .flat_map(u16::to_be_bytes)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn codes_go_out_over_smpp_in_ucs2_long_ones_in_parts_and_receipts_flip_the_records() {
+    let (_sim, smpp, control_url) = smsc_sim();
+    let (report_url, reports) = report_receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_smpp_config(dir.path(), &smpp, &report_url);
+    let (id, secret) = create_key(dir.path());
+    let server = start(dir.path(), &config, free_port());
+    let api = OpenApi::new(&server.endpoint, &id, &secret);
+
+    let (short, long, failing) = (phone(), phone(), phone());
+    control(
+        &control_url,
+        "fail",
+        json!({"numbers": [format!("86{failing}")]}),
+    )
+    .await;
+    let (_, code) = send(&api, &short).await;
+    let long_req = SendSmsVerifyCode {
+        return_verify_code: Some(true),
+        template_param: format!(r###"{{"code":"##code##","min":"{}"}}"###, "五".repeat(60)),
+        ..SendSmsVerifyCode::new(&long, "速通互联验证码", "100001")
+    };
+    let r = api.send_sms_verify_code(&long_req).await.unwrap();
+    assert_eq!(r.code, "OK", "{r:?}");
+    let long_code = r.body.model.unwrap().verify_code.unwrap();
+    send(&api, &failing).await;
+
+    eventually("the SMSC took all three", 30, || async {
+        !smsc_messages(&control_url, &short).await.is_empty()
+            && smsc_messages(&control_url, &long)
+                .await
+                .first()
+                .is_some_and(|m| !m["text"].is_null())
+            && !smsc_messages(&control_url, &failing).await.is_empty()
+    })
+    .await;
+    let m = smsc_messages(&control_url, &short).await.remove(0);
+    let text = format!(
+        "【速通互联验证码】您的验证码为{code}。尊敬的客户，以上验证码5分钟内有效，请注意保密，切勿告知他人。"
+    );
+    assert_eq!(m["data_coding"], 8, "Chinese goes as UCS-2");
+    assert_eq!(m["parts"], 1);
+    assert_eq!(m["text"], text.as_str());
+    assert_eq!(
+        m["short_messages_hex"][0],
+        utf16_hex(&text),
+        "UTF-16BE on the wire"
+    );
+    assert_eq!(m["source"], "1069000000");
+
+    let m = smsc_messages(&control_url, &long).await.remove(0);
+    let parts = m["parts"].as_u64().unwrap();
+    assert!(parts >= 2, "a long text goes in parts: {m}");
+    assert_eq!(m["esm_class"].as_u64().unwrap() & 0x40, 0x40, "with a UDH");
+    let long_text = m["text"].as_str().unwrap();
+    assert!(long_text.contains(&long_code) && long_text.ends_with("切勿告知他人。"));
+
+    eventually("receipts flipped the records", 30, || async {
+        detail(&api, &short).await.send_status == 3
+            && detail(&api, &long).await.send_status == 3
+            && detail(&api, &failing).await.send_status == 2
+    })
+    .await;
+    assert!(detail(&api, &failing)
+        .await
+        .err_code
+        .unwrap()
+        .starts_with("UNDELIV"));
+
+    eventually("the reports reached the tenant", 30, || async {
+        reports.lock().unwrap().len() == 3
+    })
+    .await;
+    let reports = reports.lock().unwrap().clone();
+    let long_report = reports
+        .iter()
+        .find(|r| r["phone_number"] == long.as_str())
+        .unwrap();
+    assert_eq!(
+        long_report["sms_size"],
+        parts.to_string(),
+        "billed by segments"
+    );
+}
+
+#[tokio::test]
+async fn over_smpp_a_dropped_connection_loses_nothing_and_a_full_window_holds_messages_back() {
+    let (_sim, smpp, control_url) = smsc_sim();
+    let (report_url, _) = report_receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_smpp_config(dir.path(), &smpp, &report_url);
+    let (id, secret) = create_key(dir.path());
+    let server = start(dir.path(), &config, free_port());
+    let api = OpenApi::new(&server.endpoint, &id, &secret);
+
+    // The SMSC holds every submit: numgate may have 4 outstanding, no more.
+    control(&control_url, "hold", json!({})).await;
+    let held: Vec<String> = (0..12).map(|_| phone()).collect();
+    futures::future::join_all(held.iter().map(|n| send(&api, n))).await;
+    eventually("a full window", 30, || async {
+        sim_get(&control_url, "stats").await["max_outstanding"] == 4
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        sim_get(&control_url, "stats").await["max_outstanding"],
+        4,
+        "never more than the window"
+    );
+    control(&control_url, "release", json!({})).await;
+
+    // The connection drops under the next messages; numgate binds again.
+    control(&control_url, "drop", json!({})).await;
+    let dropped: Vec<String> = (0..20).map(|_| phone()).collect();
+    futures::future::join_all(dropped.iter().map(|n| send(&api, n))).await;
+
+    let all: Vec<&String> = held.iter().chain(&dropped).collect();
+    eventually("every message delivered", 60, || async {
+        for n in &all {
+            if detail(&api, n).await.send_status != 3 {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    for n in &all {
+        assert_eq!(
+            smsc_messages(&control_url, n).await.len(),
+            1,
+            "{n}: taken exactly once"
+        );
+    }
+    let stats = sim_get(&control_url, "stats").await;
+    assert!(
+        stats["binds"].as_u64().unwrap() >= 2,
+        "bound again: {stats}"
+    );
+}
+
+#[tokio::test]
+async fn an_upstream_message_from_the_smsc_waits_for_upstream_sms_verification() {
+    let (_sim, smpp, control_url) = smsc_sim();
+    let (report_url, _) = report_receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_smpp_config(dir.path(), &smpp, &report_url);
+    let server = start(dir.path(), &config, free_port());
+    let from = phone();
+    eventually("numgate bound", 30, || async {
+        sim_get(&control_url, "stats").await["binds"].as_u64() >= Some(1)
+    })
+    .await;
+    control(
+        &control_url,
+        "mo",
+        json!({"from": format!("86{from}"), "to": "1069000000123", "text": "VERIFY 4821"}),
+    )
+    .await;
+    let dir_path = dir.path().to_owned();
+    eventually("the message is in the inbox", 30, || {
+        let dir = dir_path.clone();
+        let from = from.clone();
+        async move {
+            let out = crate::proc::numgate(&dir, &["sms", "inbox", "--json"]);
+            let rows: Value = serde_json::from_str(&out).unwrap();
+            rows.as_array().unwrap().iter().any(|r| {
+                r["From"] == format!("86{from}")
+                    && r["To"] == "1069000000123"
+                    && r["Text"] == "VERIFY 4821"
+            })
+        }
+    })
+    .await;
+    drop(server);
+}

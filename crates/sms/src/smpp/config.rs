@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// One SMPP 3.4 provider (an SMSC account). Unknown keys are refused, so that a
 /// misspelt limit does not silently fall back to its default.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SmppConfig {
     /// The provider's name, as receipts and upstream messages carry it.
