@@ -51,6 +51,9 @@ pub(crate) struct State {
     /// Bumped by `drop`: a connection accepted before closes at its next PDU.
     pub drop_epoch: AtomicU64,
     pub hold: watch::Sender<bool>,
+    /// Bumped by `unbind`: every bound connection sends unbind.
+    pub unbind: watch::Sender<u64>,
+    pub unbinds_acked: AtomicU64,
     pub throttle: AtomicU64,
     next_conn: AtomicU64,
     /// Bound transceivers (and receivers), by connection number.
@@ -79,6 +82,8 @@ impl State {
             failing: Mutex::new(HashSet::new()),
             drop_epoch: AtomicU64::new(0),
             hold: watch::channel(false).0,
+            unbind: watch::channel(0).0,
+            unbinds_acked: AtomicU64::new(0),
             throttle: AtomicU64::new(0),
             next_conn: AtomicU64::new(1),
             transceivers: Mutex::new(BTreeMap::new()),
@@ -132,6 +137,8 @@ pub struct Stats {
     pub receipts_nacked: u64,
     pub mo_sent: u64,
     pub mo_acked: u64,
+    /// unbind_resp received after `POST /control/unbind`.
+    pub unbinds_acked: u64,
 }
 
 /// One message as `GET /control/messages` shows it: its parts reassembled.
@@ -171,6 +178,7 @@ impl Control {
             receipts_nacked: g(&s.receipts_nacked),
             mo_sent: g(&s.mo_sent),
             mo_acked: g(&s.mo_acked),
+            unbinds_acked: g(&s.unbinds_acked),
         }
     }
 
@@ -242,6 +250,12 @@ impl Control {
     /// Every open connection closes at its next PDU, without processing it.
     pub fn drop_connections(&self) {
         self.0.drop_epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Every bound connection sends unbind (the SMSC going down for
+    /// maintenance); each closes once its ESME answered.
+    pub fn unbind(&self) {
+        self.0.unbind.send_modify(|n| *n += 1);
     }
 
     /// Stop answering submit_sm until [`Control::release`].
