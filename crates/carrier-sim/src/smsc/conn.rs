@@ -266,7 +266,7 @@ impl Conn<'_> {
         *lock(&state.submits_by_conn).entry(self.conn).or_default() += 1;
         let destination = sm.destination_addr.as_str().to_owned();
         let source = sm.source_addr.as_str().to_owned();
-        lock(&state.parts).push(Part {
+        state.keep(Part {
             message_id: id.clone(),
             source: source.clone(),
             destination: destination.clone(),

@@ -11,6 +11,10 @@ use tokio::sync::{mpsc, watch};
 
 use super::SmscConfig;
 
+/// The most parts kept for `GET /control/messages`: a long benchmark must not
+/// fill the memory. Parts past it are answered and counted, not kept.
+const MAX_KEPT_PARTS: usize = 1_000_000;
+
 /// One accepted submit_sm.
 pub(crate) struct Part {
     pub message_id: String,
@@ -115,6 +119,16 @@ impl State {
 
     pub fn is_failing(&self, destination: &str) -> bool {
         lock(&self.failing).contains(destination)
+    }
+}
+
+impl State {
+    /// Keeps a part for `GET /control/messages`, up to [`MAX_KEPT_PARTS`].
+    pub fn keep(&self, part: Part) {
+        let mut parts = lock(&self.parts);
+        if parts.len() < MAX_KEPT_PARTS {
+            parts.push(part);
+        }
     }
 }
 
