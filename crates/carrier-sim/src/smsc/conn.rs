@@ -59,6 +59,7 @@ async fn connection(state: Arc<State>, stream: TcpStream) {
     let epoch = state.drop_epoch.load(Ordering::SeqCst);
     let mut stopped = state.stopped.clone();
     let mut hold = state.hold.subscribe();
+    let mut unbind = state.unbind.subscribe();
     let (mo_tx, mut mo_rx) = mpsc::unbounded_channel::<MoPart>();
     let (resend_tx, mut resend_rx) = mpsc::unbounded_channel::<u32>();
     let mut c = Conn {
@@ -93,6 +94,14 @@ async fn connection(state: Arc<State>, stream: TcpStream) {
                     while let Some((seq, sm)) = c.held.pop_front() {
                         c.submit(seq, &sm);
                     }
+                }
+            }
+            changed = unbind.changed() => {
+                if changed.is_err() { break }
+                unbind.borrow_and_update();
+                if c.bound.is_some() {
+                    let seq = c.next_seq();
+                    c.send(CommandStatus::EsmeRok, seq, Pdu::Unbind);
                 }
             }
             Some(mo) = mo_rx.recv() => c.send_mo(mo),
@@ -204,9 +213,11 @@ impl Conn<'_> {
                 self.send(CommandStatus::EsmeRok, seq, Pdu::UnbindResp);
                 Flow::Close
             }
-            (CommandId::EnquireLinkResp | CommandId::UnbindResp | CommandId::GenericNack, _) => {
-                Flow::Continue
+            (CommandId::UnbindResp, _) => {
+                state.unbinds_acked.fetch_add(1, Ordering::Relaxed);
+                Flow::Close
             }
+            (CommandId::EnquireLinkResp | CommandId::GenericNack, _) => Flow::Continue,
             (id, _) => {
                 if u32::from(id) & 0x8000_0000 == 0 {
                     self.send(CommandStatus::EsmeRinvcmdid, seq, Pdu::GenericNack);
@@ -255,7 +266,7 @@ impl Conn<'_> {
         *lock(&state.submits_by_conn).entry(self.conn).or_default() += 1;
         let destination = sm.destination_addr.as_str().to_owned();
         let source = sm.source_addr.as_str().to_owned();
-        lock(&state.parts).push(Part {
+        state.keep(Part {
             message_id: id.clone(),
             source: source.clone(),
             destination: destination.clone(),

@@ -18,6 +18,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/control/stats", get(stats))
         .route("/control/fail", post(fail))
         .route("/control/drop", post(drop_all))
+        .route("/control/unbind", post(unbind))
         .route("/control/hold", post(hold))
         .route("/control/release", post(release))
         .route("/control/throttle", post(throttle))
@@ -50,6 +51,11 @@ async fn fail(AxumState(c): C, Json(body): Json<Numbers>) -> Response {
 async fn drop_all(AxumState(c): C) -> Response {
     c.drop_connections();
     Json(json!({ "dropping": true })).into_response()
+}
+
+async fn unbind(AxumState(c): C) -> Response {
+    c.unbind();
+    Json(json!({ "unbinding": true })).into_response()
 }
 
 async fn hold(AxumState(c): C) -> Response {

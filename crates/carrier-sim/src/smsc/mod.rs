@@ -9,7 +9,7 @@
 //!   receipt answered with an error is sent again.
 //! - **Control** (`/control`, JSON, no authentication: listen on loopback):
 //!   `GET /messages`, `GET /stats`, `POST /fail {"numbers":[..]}`, `POST /drop`,
-//!   `POST /hold`, `POST /release`, `POST /throttle {"n":k}`,
+//!   `POST /unbind`, `POST /hold`, `POST /release`, `POST /throttle {"n":k}`,
 //!   `POST /mo {"from","to","text"}`.
 //!
 //! # Layout

@@ -11,6 +11,10 @@ use tokio::sync::{mpsc, watch};
 
 use super::SmscConfig;
 
+/// The most parts kept for `GET /control/messages`: a long benchmark must not
+/// fill the memory. Parts past it are answered and counted, not kept.
+const MAX_KEPT_PARTS: usize = 1_000_000;
+
 /// One accepted submit_sm.
 pub(crate) struct Part {
     pub message_id: String,
@@ -51,6 +55,9 @@ pub(crate) struct State {
     /// Bumped by `drop`: a connection accepted before closes at its next PDU.
     pub drop_epoch: AtomicU64,
     pub hold: watch::Sender<bool>,
+    /// Bumped by `unbind`: every bound connection sends unbind.
+    pub unbind: watch::Sender<u64>,
+    pub unbinds_acked: AtomicU64,
     pub throttle: AtomicU64,
     next_conn: AtomicU64,
     /// Bound transceivers (and receivers), by connection number.
@@ -79,6 +86,8 @@ impl State {
             failing: Mutex::new(HashSet::new()),
             drop_epoch: AtomicU64::new(0),
             hold: watch::channel(false).0,
+            unbind: watch::channel(0).0,
+            unbinds_acked: AtomicU64::new(0),
             throttle: AtomicU64::new(0),
             next_conn: AtomicU64::new(1),
             transceivers: Mutex::new(BTreeMap::new()),
@@ -113,6 +122,16 @@ impl State {
     }
 }
 
+impl State {
+    /// Keeps a part for `GET /control/messages`, up to [`MAX_KEPT_PARTS`].
+    pub fn keep(&self, part: Part) {
+        let mut parts = lock(&self.parts);
+        if parts.len() < MAX_KEPT_PARTS {
+            parts.push(part);
+        }
+    }
+}
+
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -132,6 +151,8 @@ pub struct Stats {
     pub receipts_nacked: u64,
     pub mo_sent: u64,
     pub mo_acked: u64,
+    /// unbind_resp received after `POST /control/unbind`.
+    pub unbinds_acked: u64,
 }
 
 /// One message as `GET /control/messages` shows it: its parts reassembled.
@@ -171,6 +192,7 @@ impl Control {
             receipts_nacked: g(&s.receipts_nacked),
             mo_sent: g(&s.mo_sent),
             mo_acked: g(&s.mo_acked),
+            unbinds_acked: g(&s.unbinds_acked),
         }
     }
 
@@ -242,6 +264,12 @@ impl Control {
     /// Every open connection closes at its next PDU, without processing it.
     pub fn drop_connections(&self) {
         self.0.drop_epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Every bound connection sends unbind (the SMSC going down for
+    /// maintenance); each closes once its ESME answered.
+    pub fn unbind(&self) {
+        self.0.unbind.send_modify(|n| *n += 1);
     }
 
     /// Stop answering submit_sm until [`Control::release`].

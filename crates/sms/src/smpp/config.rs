@@ -134,3 +134,66 @@ impl std::fmt::Debug for SmppConfig {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_fill_what_the_file_leaves_out_and_unknown_keys_are_refused() {
+        let c: SmppConfig = serde_json::from_str(
+            r#"{"name":"cmpp-a","addr":"10.0.0.1:2775","system_id":"acct","password":"pw"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (c.binds, c.window, c.throughput_per_sec, c.enquire_link_secs),
+            (1, 64, 0, 30)
+        );
+        assert_eq!(c.response_timeout_ms, 10_000);
+        assert!(c.registered_delivery);
+        c.validate().unwrap();
+        assert!(serde_json::from_str::<SmppConfig>(r#"{"windw":8}"#).is_err());
+    }
+
+    #[test]
+    fn invalid_accounts_and_limits_are_refused_and_the_password_is_never_shown() {
+        let ok = SmppConfig {
+            system_id: "acct".into(),
+            password: "secret12".into(),
+            ..SmppConfig::default()
+        };
+        ok.validate().unwrap();
+        assert!(!format!("{ok:?}").contains("secret12"));
+        let bad = [
+            SmppConfig {
+                password: "123456789".into(),
+                ..ok.clone()
+            },
+            SmppConfig {
+                system_id: String::new(),
+                ..ok.clone()
+            },
+            SmppConfig {
+                binds: 0,
+                ..ok.clone()
+            },
+            SmppConfig {
+                window: 0,
+                ..ok.clone()
+            },
+            SmppConfig {
+                reconnect_min_ms: 100,
+                reconnect_max_ms: 50,
+                ..ok.clone()
+            },
+            SmppConfig {
+                source_addr: "1".repeat(21),
+                ..ok.clone()
+            },
+        ];
+        for c in bad {
+            let e = c.validate().unwrap_err().to_string();
+            assert!(!e.contains("secret12") && !e.contains("123456789"), "{e}");
+        }
+    }
+}

@@ -520,3 +520,54 @@ fn receipt_of(provider: &str, sm: &DeliverSm) -> Option<Receipt> {
         done_at: parsed.done_date.as_deref().and_then(parse_done_date),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use rusmpp::tlvs::MessageDeliveryRequestTlvValue;
+    use rusmpp::types::OctetString;
+    use rusmpp::values::EsmClass;
+
+    use super::*;
+
+    fn receipt_pdu(text: &str, tlv_id: Option<&str>) -> DeliverSm {
+        let mut b = DeliverSm::builder()
+            .esm_class(EsmClass::from(0x04))
+            .short_message(OctetString::from_vec(text.as_bytes().to_vec()).unwrap());
+        if let Some(id) = tlv_id {
+            b = b.push_tlv(MessageDeliveryRequestTlvValue::ReceiptedMessageId(
+                cstr(id).unwrap(),
+            ));
+        }
+        b.build()
+    }
+
+    #[test]
+    fn the_receipted_message_id_tlv_wins_over_the_text() {
+        let sm = receipt_pdu(
+            "id:111 sub:001 dlvrd:001 submit date:2611281530 done date:2611281531 stat:DELIVRD err:000 text:",
+            Some("ABC"),
+        );
+        let r = receipt_of("p", &sm).unwrap();
+        assert_eq!(r.provider_message_id, "ABC");
+        assert!(r.delivered);
+        assert_eq!(r.done_at, Some(1_795_879_860_000));
+    }
+
+    #[test]
+    fn a_receipt_without_a_tlv_takes_the_id_of_its_text() {
+        let sm = receipt_pdu("id:0042 stat:EXPIRED err:005", None);
+        let r = receipt_of("p", &sm).unwrap();
+        assert_eq!(r.provider_message_id, "0042");
+        assert!(!r.delivered);
+        assert_eq!(r.err_code.as_deref(), Some("EXPIRED:005"));
+        assert_eq!(r.done_at, None);
+    }
+
+    #[test]
+    fn pending_and_unreadable_receipts_are_not_reported() {
+        assert!(receipt_of("p", &receipt_pdu("id:1 stat:ENROUTE err:000", None)).is_none());
+        assert!(receipt_of("p", &receipt_pdu("id:1 stat:ACCEPTD err:000", None)).is_none());
+        assert!(receipt_of("p", &receipt_pdu("stat:DELIVRD", None)).is_none());
+        assert!(receipt_of("p", &receipt_pdu("id:1 stat:SOMETHING", None)).is_none());
+    }
+}

@@ -532,3 +532,32 @@ async fn the_throughput_limit_paces_submits() {
     );
     assert_eq!(sim.control().stats().submits, 21);
 }
+
+#[tokio::test]
+async fn an_unbind_from_the_smsc_is_answered_and_the_bind_comes_back() {
+    let sim = start_sim(sim_config()).await;
+    let sender = start_sender(sender_config(&sim), Arc::new(Recorder::default())).await;
+    sim.control().unbind();
+    eventually("the unbind_resp", || {
+        sim.control().stats().unbinds_acked == 1
+    })
+    .await;
+    eventually("a new bind", || sim.control().stats().binds == 2).await;
+    assert!(sender.wait_bound(1, Duration::from_secs(5)).await);
+    sender
+        .send(&sms(1, "8613900000001", "after"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_long_upstream_message_reaches_the_sink_part_by_part_without_its_udh() {
+    let sim = start_sim(sim_config()).await;
+    let sink = Arc::new(Recorder::default());
+    let _sender = start_sender(sender_config(&sim), sink.clone()).await;
+    let text = "取消订阅".repeat(20); // 80 UCS-2 units: 2 parts
+    assert_eq!(sim.control().mo("8613900000009", "1069", &text), Some(2));
+    eventually("both parts", || sink.inbound().len() == 2).await;
+    let joined: String = sink.inbound().iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(joined, text);
+}
