@@ -186,9 +186,10 @@ impl Dispatcher {
                     provider: provider.name.clone(),
                     id_forms: submitted
                         .provider_message_id
-                        .as_deref()
-                        .map(receipt_id_forms)
-                        .unwrap_or_default(),
+                        .iter()
+                        .chain(&submitted.other_part_ids)
+                        .flat_map(|id| receipt_id_forms(id))
+                        .collect(),
                     provider_message_id: submitted.provider_message_id,
                     segments,
                     report,

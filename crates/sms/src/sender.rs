@@ -37,6 +37,10 @@ pub struct Submitted {
     /// The channel's own id of the message, as it will name it in receipts
     /// (SMPP: the `message_id` of the first part's `submit_sm_resp`).
     pub provider_message_id: Option<String>,
+    /// The ids of a long message's other parts: each part gets a receipt of
+    /// its own, and these are known as the same message's (the first receipt
+    /// to arrive makes the record final).
+    pub other_part_ids: Vec<String>,
     /// `true` when the channel knows at once that the message is delivered
     /// (the outbox); otherwise a receipt will tell.
     pub delivered: bool,
@@ -47,7 +51,20 @@ impl Submitted {
     pub fn accepted(id: impl Into<String>) -> Self {
         Self {
             provider_message_id: Some(id.into()),
+            other_part_ids: Vec::new(),
             delivered: false,
+        }
+    }
+
+    /// Accepted in parts; receipts will name the parts' ids.
+    pub fn accepted_parts(mut ids: Vec<String>) -> Self {
+        if ids.is_empty() {
+            return Self::accepted("");
+        }
+        let first = ids.remove(0);
+        Self {
+            other_part_ids: ids,
+            ..Self::accepted(first)
         }
     }
 
@@ -55,6 +72,7 @@ impl Submitted {
     pub fn delivered() -> Self {
         Self {
             provider_message_id: None,
+            other_part_ids: Vec::new(),
             delivered: true,
         }
     }

@@ -171,12 +171,11 @@ impl SmppSender {
                 }
             });
         }
-        let mut first_id = None;
+        let mut ids = Vec::new();
         for result in futures::future::join_all(waits).await {
-            let id = result?;
-            first_id.get_or_insert(id);
+            ids.push(result?);
         }
-        Ok(Submitted::accepted(first_id.unwrap_or_default()))
+        Ok(Submitted::accepted_parts(ids))
     }
 }
 

@@ -312,3 +312,38 @@ async fn deliveries_go_with_their_records_and_stale_reports_after_three_days() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_receipt_for_any_part_of_a_long_message_is_known_as_its_own() {
+    for b in backends().await {
+        let s = &*b.store;
+        let (t, m) = leased(s, &["13800138000"]).await;
+        // Two parts: ids 0x20 and 0x21, with their decimal forms.
+        s.settle_message(
+            m[0].id,
+            accepted("20", &["20", "32", "21", "33"], 2, false),
+            T0,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            s.record_receipt(receipt(&["33"], true, T0 + SEC))
+                .await
+                .unwrap(),
+            ReceiptOutcome::Applied { .. }
+        ));
+        assert_eq!(
+            s.record_receipt(receipt(&["32"], true, T0 + SEC))
+                .await
+                .unwrap(),
+            ReceiptOutcome::Repeated,
+            "{}: the other part's receipt is not kept as an unknown one",
+            b.name
+        );
+        assert_eq!(
+            record(s, t, "13800138000").await.status,
+            SendStatus::Delivered
+        );
+        assert_eq!(s.sms_usage(t, DAY1, DAY1).await.unwrap()[0].segments, 2);
+    }
+}
