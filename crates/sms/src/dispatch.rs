@@ -95,27 +95,15 @@ impl Dispatcher {
     }
 
     /// Runs until `shutdown` turns true; the batch in hand is finished first.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        loop {
-            if *shutdown.borrow() {
-                return;
-            }
-            let worked = match self.run_once().await {
-                Ok(n) => n > 0,
-                Err(e) => {
-                    tracing::warn!(error = %e, "SMS dispatch could not read the queue");
-                    false
-                }
-            };
-            if worked {
-                continue;
-            }
-            tokio::select! {
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(self.config.poll) => {}
-                _ = shutdown.changed() => {}
-            }
-        }
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        crate::poll::run_until_shutdown(
+            "SMS dispatch",
+            &self.wake,
+            self.config.poll,
+            shutdown,
+            || self.run_once(),
+        )
+        .await;
     }
 
     /// Leases one batch and delivers it; returns how many messages it handled.

@@ -18,6 +18,7 @@
 pub mod dispatch;
 pub mod http;
 pub mod outbox;
+mod poll;
 pub mod receipts;
 pub mod reports;
 pub mod routes;

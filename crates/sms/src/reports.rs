@@ -124,27 +124,15 @@ impl ReportPusher {
         self.wake.clone()
     }
 
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        loop {
-            if *shutdown.borrow() {
-                return;
-            }
-            let worked = match self.run_once().await {
-                Ok(n) => n > 0,
-                Err(e) => {
-                    tracing::warn!(error = %e, "delivery reports could not be read");
-                    false
-                }
-            };
-            if worked {
-                continue;
-            }
-            tokio::select! {
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(self.config.poll) => {}
-                _ = shutdown.changed() => {}
-            }
-        }
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        crate::poll::run_until_shutdown(
+            "delivery reports",
+            &self.wake,
+            self.config.poll,
+            shutdown,
+            || self.run_once(),
+        )
+        .await;
     }
 
     /// Leases one batch and pushes it, one request per tenant; how many reports

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use rusmpp::pdus::{
     BindReceiverResp, BindTransceiverResp, BindTransmitterResp, DeliverSm, SubmitSm, SubmitSmResp,
 };
@@ -18,6 +18,8 @@ use rusmpp::{Command, CommandId, CommandStatus, Pdu};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::{FramedRead, FramedWrite};
+
+use numgate_sms::smpp::write_loop;
 
 use super::state::{lock, MoPart, Part, State};
 
@@ -374,35 +376,4 @@ impl Conn<'_> {
             self.deliver(u.pdu, u.receipt, u.attempts + 1);
         }
     }
-}
-
-async fn write_loop(
-    mut write: FramedWrite<tokio::net::tcp::OwnedWriteHalf, CommandCodec>,
-    mut rx: mpsc::UnboundedReceiver<Command>,
-    mut finish: oneshot::Receiver<()>,
-) {
-    loop {
-        let first = tokio::select! {
-            c = rx.recv() => c,
-            _ = &mut finish => None,
-        };
-        let Some(first) = first else { break };
-        if write.feed(first).await.is_err() {
-            return;
-        }
-        while let Ok(c) = rx.try_recv() {
-            if write.feed(c).await.is_err() {
-                return;
-            }
-        }
-        if SinkExt::<Command>::flush(&mut write).await.is_err() {
-            return;
-        }
-    }
-    while let Ok(c) = rx.try_recv() {
-        if write.feed(c).await.is_err() {
-            return;
-        }
-    }
-    let _ = SinkExt::<Command>::flush(&mut write).await;
 }

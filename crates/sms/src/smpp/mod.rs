@@ -22,3 +22,4 @@ mod session;
 
 pub use config::{SmppConfig, SmppConfigError};
 pub use sender::SmppSender;
+pub use session::write_loop;

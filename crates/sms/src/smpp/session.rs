@@ -245,7 +245,7 @@ enum ConnectError {
 }
 
 type Reader = FramedRead<OwnedReadHalf, CommandCodec>;
-type Writer = FramedWrite<OwnedWriteHalf, CommandCodec>;
+pub(crate) type Writer = FramedWrite<OwnedWriteHalf, CommandCodec>;
 
 async fn connect(config: &SmppConfig) -> Result<(Reader, Writer), ConnectError> {
     let timeout = config.response_timeout();
@@ -292,10 +292,11 @@ pub(crate) fn cstr<const MIN: usize, const MAX: usize>(s: &str) -> Option<COctet
     COctetString::from_string(s.to_owned()).ok()
 }
 
-/// Writes what the session queues, many PDUs per flush, until told to finish;
-/// then writes what is still queued and closes.
-async fn write_loop(
-    mut write: Writer,
+/// Writes what a session queues, many PDUs per flush, until told to finish;
+/// then writes what is still queued and closes. Both ends use it: numgate's
+/// sender and the SMSC simulator.
+pub async fn write_loop(
+    mut write: FramedWrite<OwnedWriteHalf, CommandCodec>,
     mut rx: mpsc::UnboundedReceiver<Command>,
     mut finish: oneshot::Receiver<()>,
 ) {
