@@ -26,6 +26,7 @@ mod seed;
 pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod users;
 
 use async_trait::async_trait;
 use numgate_domain::clock::Millis;
@@ -35,6 +36,7 @@ pub use model::*;
 pub use postgres::{PgOptions, PgStore};
 pub use schema::SchemaStatus;
 pub use sqlite::{SqliteOptions, SqliteStore};
+pub use users::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -404,6 +406,47 @@ pub trait InboundSms: Send + Sync {
     async fn list_inbound(&self, limit: u32) -> Result<Vec<InboundRecord>>;
 }
 
+/// Console users and their sign-in sessions. Passwords and session ids never
+/// reach the store: only an argon2id hash and a SHA-256 hash.
+#[async_trait]
+pub trait ConsoleUsers: Send + Sync {
+    /// `Conflict("user")` if the name is taken.
+    async fn create_user(&self, new: NewUser) -> Result<UserRecord>;
+    async fn find_user(&self, name: &str) -> Result<Option<UserRecord>>;
+    async fn find_user_by_id(&self, id: i64) -> Result<Option<UserRecord>>;
+    /// All users by name.
+    async fn list_users(&self) -> Result<Vec<UserRecord>>;
+    /// Whether a user of that name existed. Disabling also ends the user's
+    /// sessions, in the same transaction.
+    async fn set_user_enabled(&self, name: &str, enabled: bool) -> Result<bool>;
+    /// Counts a wrong password with one conditional update: the failure that
+    /// reaches `lockout.max_failures` locks the user until `now + lock_ms` and
+    /// starts the count again. A failure while locked changes nothing (a lock is
+    /// not prolonged by guessing). Whether the user is locked afterwards.
+    async fn record_sign_in_failure(
+        &self,
+        user_id: i64,
+        lockout: Lockout,
+        now: Millis,
+    ) -> Result<bool>;
+    /// After a right password: in one transaction, resets the user's failure
+    /// count and stores the session, only if the user is enabled and not locked
+    /// at `now` (one conditional update decides). `false`, and nothing written,
+    /// otherwise.
+    async fn start_console_session(&self, new: NewConsoleSession, now: Millis) -> Result<bool>;
+    /// The live session of that id hash (`now < idle_until`) of an enabled user,
+    /// its idle timeout moved to `min(idle_until, expires_at)` by the same
+    /// conditional update.
+    async fn touch_console_session(
+        &self,
+        id_hash: &[u8],
+        idle_until: Millis,
+        now: Millis,
+    ) -> Result<Option<ConsoleSession>>;
+    /// Sign-out: whether the session existed.
+    async fn end_console_session(&self, id_hash: &[u8]) -> Result<bool>;
+}
+
 /// Background upkeep.
 #[async_trait]
 pub trait Maintenance: Send + Sync {
@@ -444,6 +487,7 @@ pub trait Store:
     + Attempts
     + RiskLists
     + InboundSms
+    + ConsoleUsers
     + Maintenance
 {
 }
@@ -467,6 +511,7 @@ impl<T> Store for T where
         + Attempts
         + RiskLists
         + InboundSms
+        + ConsoleUsers
         + Maintenance
 {
 }

@@ -425,6 +425,8 @@ pub struct PurgeCounts {
     pub sms_counters: u64,
     /// Prefix blocks that have run out.
     pub sms_blocks: u64,
+    /// Console sign-in sessions past their idle timeout or expiry.
+    pub console_sessions: u64,
 }
 
 /// How long the SMS guards' counters are kept: longer than the longest

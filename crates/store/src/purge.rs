@@ -33,6 +33,7 @@ pub(crate) enum Counter {
     Reports,
     SmsCounters,
     SmsBlocks,
+    ConsoleSessions,
 }
 
 /// One table's rule: rows matching `dead` go; `dead` has at most one parameter,
@@ -48,9 +49,9 @@ pub(crate) struct Rule {
 /// The rules of one purge: what expired by `now`; send records, outbox entries
 /// and attempts once older than `records_before`; risk events once older than
 /// `risk_events_before`; the SMS guards' counters after
-/// [`SMS_COUNTER_RETENTION_MS`], prefix blocks once run out. Policies and the
-/// audit log are never purged.
-pub(crate) fn rules(cutoffs: &PurgeCutoffs) -> [Rule; 18] {
+/// [`SMS_COUNTER_RETENTION_MS`], prefix blocks once run out; console sessions
+/// once idle or expired. Policies, console users and the audit log are never purged.
+pub(crate) fn rules(cutoffs: &PurgeCutoffs) -> [Rule; 19] {
     let PurgeCutoffs {
         now,
         records_before,
@@ -172,6 +173,13 @@ pub(crate) fn rules(cutoffs: &PurgeCutoffs) -> [Rule; 18] {
             "until <= {}",
             Some(now),
         ),
+        // A console session lives while now < idle_until (never past its expiry).
+        rule(
+            Counter::ConsoleSessions,
+            "console_sessions",
+            "idle_until <= {}",
+            Some(now),
+        ),
     ]
 }
 
@@ -192,6 +200,7 @@ impl PurgeCounts {
             Counter::Reports => &mut self.reports,
             Counter::SmsCounters => &mut self.sms_counters,
             Counter::SmsBlocks => &mut self.sms_blocks,
+            Counter::ConsoleSessions => &mut self.console_sessions,
         };
         *field += n;
     }

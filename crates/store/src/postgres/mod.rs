@@ -31,6 +31,7 @@ mod schemes;
 mod sessions;
 mod tenants;
 mod tokens;
+mod users;
 
 use std::time::Duration;
 

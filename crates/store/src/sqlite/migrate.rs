@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection};
 
-use super::{exists, map_err, one};
+use super::{all, exists, map_err, one};
 use crate::schema::{latest, wall_clock_millis, Migration, SchemaStatus};
 use crate::{Result, StoreError};
 
@@ -42,6 +42,12 @@ const MIGRATIONS: &[Migration] = &[
         version: 7,
         name: "sms_delivery",
         sql: include_str!("../../migrations/sqlite/0007_sms_delivery.sql"),
+    },
+    // Version 8 is the statistics branch's migration; the two are merged in order.
+    Migration {
+        version: 9,
+        name: "console_users",
+        sql: include_str!("../../migrations/sqlite/0009_console_users.sql"),
     },
 ];
 
@@ -99,9 +105,15 @@ fn apply(conn: &Connection) -> Result<Vec<i64>> {
             applied_at INTEGER NOT NULL
         ) STRICT",
     )?;
-    let current = status(conn)?.refuse_newer()?.current;
+    status(conn)?.refuse_newer()?;
+    // Every migration not recorded yet, not only those above the newest: a
+    // migration merged from another branch may carry a lower number than one
+    // already applied.
+    let done = all(conn, "SELECT version FROM numgate_schema", [], |row| {
+        row.get::<_, i64>(0).map_err(map_err)
+    })?;
     let mut applied = Vec::new();
-    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+    for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
         conn.execute_batch(m.sql).map_err(|e| {
             StoreError::Schema(format!(
                 "migration {} ({}): {}",
@@ -126,8 +138,9 @@ mod tests {
 
     #[test]
     fn migrations_are_numbered_in_order_from_one() {
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i as i64 + 1, "migration {}", m.name);
+        assert_eq!(MIGRATIONS[0].version, 1);
+        for w in MIGRATIONS.windows(2) {
+            assert!(w[0].version < w[1].version, "migration {}", w[1].name);
         }
     }
 }

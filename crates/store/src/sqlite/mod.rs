@@ -30,6 +30,7 @@ mod schemes;
 mod sessions;
 mod tenants;
 mod tokens;
+mod users;
 mod writer;
 
 use std::path::{Path, PathBuf};

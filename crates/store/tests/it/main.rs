@@ -20,3 +20,4 @@ mod sqlite;
 mod support;
 mod tenants;
 mod tokens;
+mod users;
