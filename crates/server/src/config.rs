@@ -36,6 +36,36 @@ pub struct Config {
     /// The carrier gateways numgate exchanges device tokens with.
     pub carriers: CarriersConfig,
     pub fusion: FusionConfig,
+    pub console: ConsoleConfig,
+}
+
+/// `[console]`: the web console's sign-in and sessions.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// Mark the console's cookies `Secure` (sent over HTTPS only). Turn off only
+    /// for plain-HTTP development on loopback.
+    pub secure_cookies: bool,
+    /// A session unused this long ends.
+    pub session_idle_secs: i64,
+    /// A session ends this long after sign-in, however much it is used.
+    pub session_max_secs: i64,
+    /// Wrong passwords in a row that lock a user.
+    pub max_failures: i64,
+    /// How long a lock lasts.
+    pub lockout_secs: i64,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: true,
+            session_idle_secs: 30 * 60,
+            session_max_secs: 12 * 3600,
+            max_failures: 5,
+            lockout_secs: 15 * 60,
+        }
+    }
 }
 
 /// `[fusion]`: Fusion-Auth scenes.
@@ -271,6 +301,7 @@ impl Default for Config {
             max_body_bytes: 64 * 1024,
             sms: SmsConfig::default(),
             fusion: FusionConfig::default(),
+            console: ConsoleConfig::default(),
             carriers: CarriersConfig::default(),
         }
     }
@@ -318,7 +349,7 @@ pub enum ConfigError {
 /// Others with the prefix (`NUMGATE_TEST_DATABASE_URL`, `NUMGATE_VENV`) belong to
 /// tools and tests, not to the server.
 fn is_config_key(key: &str) -> bool {
-    const TOP: [&str; 11] = [
+    const TOP: [&str; 12] = [
         "listen",
         "data_dir",
         "database_url",
@@ -330,10 +361,11 @@ fn is_config_key(key: &str) -> bool {
         "sms",
         "carriers",
         "fusion",
+        "console",
     ];
     let key = key.to_ascii_lowercase();
     let first = key.split("__").next().unwrap_or_default();
-    let nested = ["sms", "carriers", "fusion"];
+    let nested = ["sms", "carriers", "fusion", "console"];
     TOP.contains(&first) && (!nested.contains(&first) || key.starts_with(&format!("{first}__")))
 }
 
@@ -536,6 +568,19 @@ impl Config {
                     ));
                 }
             }
+        }
+        let c = &self.console;
+        if !(60..=86_400).contains(&c.session_idle_secs) {
+            return bad("console.session_idle_secs must be 60 to 86400");
+        }
+        if !(c.session_idle_secs..=30 * 86_400).contains(&c.session_max_secs) {
+            return bad("console.session_max_secs must be session_idle_secs to 2592000");
+        }
+        if !(1..=100).contains(&c.max_failures) {
+            return bad("console.max_failures must be 1 to 100");
+        }
+        if !(1..=86_400).contains(&c.lockout_secs) {
+            return bad("console.lockout_secs must be 1 to 86400");
         }
         let f = &self.fusion;
         if !(3..=21).contains(&f.service_number.len())

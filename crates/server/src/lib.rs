@@ -6,6 +6,7 @@
 //! - [`actions`]: one file per Open API action: parse parameters, call a service, shape the payload.
 //! - [`service`]: the rules of each operation, shared by the Open API and the CLI.
 //! - [`error`]: the one error type and its mapping to Alibaba's codes.
+//! - [`console`]: the web console at `/console` (sign-in, sessions, pages, JSON API).
 //! - [`config`], [`state`], [`master_key`], [`ops`], [`params`].
 #![forbid(unsafe_code)]
 
@@ -13,6 +14,7 @@ pub mod actions;
 pub mod carriers;
 pub mod client_api;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod gateway;
 pub mod master_key;

@@ -177,6 +177,7 @@ pub fn router(state: AppState) -> Router {
             "/client/v1/app/token",
             axum::routing::post(crate::client_api::app_token::handler),
         )
+        .merge(crate::console::routes())
         .with_state(state)
 }
 

@@ -5,6 +5,7 @@ mod browser;
 mod captcha;
 mod carriers;
 mod codes;
+mod console;
 mod fusion;
 mod fusion_policy;
 mod fusion_sdk;

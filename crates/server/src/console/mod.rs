@@ -1,0 +1,52 @@
+//! The web console at `/console`: sign-in, sessions, CSRF, languages, and its
+//! pages and JSON API, served from templates and assets embedded in the binary
+//! (`web/console/`; no Node.js).
+//!
+//! # Layout
+//! - [`auth`]: the sign-in page and form, sign-out.
+//! - [`session`]: cookies, the session of a request, CSRF checks.
+//! - [`pages`]: the pages behind sign-in (the overview for now).
+//! - [`api`]: JSON under `/console/api`, scoped to the session's tenant.
+//! - [`i18n`]: English and Simplified Chinese message tables, templates.
+//! - [`password`]: argon2id hashes; [`users`]: creating users (CLI).
+
+pub mod api;
+pub mod auth;
+pub mod i18n;
+pub mod pages;
+pub mod password;
+pub mod session;
+pub mod users;
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::state::AppState;
+
+/// The console's routes, all under `/console`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(pages::overview))
+        .route("/console/login", get(auth::login_page).post(auth::sign_in))
+        .route("/console/logout", post(auth::sign_out))
+        .route("/console/api/me", get(api::me))
+        .route("/console/api/schemes", get(api::schemes))
+        .route("/console/assets/console.css", get(css))
+        .route("/console/assets/console.js", get(js))
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../../../web/console/console.css"),
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../../../web/console/console.js"),
+    )
+}
