@@ -18,6 +18,7 @@ mod serve;
 mod sim;
 mod sms_provider_sim;
 mod smsc_sim;
+mod users;
 
 use std::path::PathBuf;
 
@@ -74,6 +75,9 @@ enum Command {
     /// AccessKeys: create, list, disable, enable.
     #[command(subcommand)]
     Keys(admin::KeysCmd),
+    /// Console users (operator and tenant): create, list, disable, enable.
+    #[command(subcommand)]
+    Users(users::UsersCmd),
     /// SMS signatures and templates of a tenant.
     #[command(subcommand)]
     Sms(admin::SmsCmd),
@@ -123,6 +127,7 @@ fn main() -> std::process::ExitCode {
             Command::Serve(args) => serve::run(&cli.global, args).await,
             Command::Keys(cmd) => admin::keys(&cli.global, cmd).await,
             Command::Sms(cmd) => admin::sms(&cli.global, cmd).await,
+            Command::Users(cmd) => users::run(&cli.global, cmd).await,
             Command::Outbox(args) => admin::outbox(&cli.global, args).await,
             Command::Migrate => admin::migrate(&cli.global).await,
             Command::CarrierSim(args) => sim::run(&cli.global, args).await,

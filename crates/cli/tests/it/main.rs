@@ -11,3 +11,4 @@ mod sim;
 mod sms_delivery;
 mod sms_provider_sim;
 mod smsc;
+mod users;
