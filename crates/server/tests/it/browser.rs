@@ -27,7 +27,7 @@ app_key = "cm-key"
 "#;
 
 /// chromedriver, or `None` (and a note) outside CI; under CI its absence fails.
-fn chromedriver() -> Option<String> {
+pub(crate) fn chromedriver() -> Option<String> {
     let found = Command::new("sh")
         .args(["-c", "command -v chromedriver"])
         .output()
@@ -45,7 +45,7 @@ fn chromedriver() -> Option<String> {
     None
 }
 
-struct Driver(Child, u16);
+pub(crate) struct Driver(Child, u16);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -77,7 +77,7 @@ async fn start_driver(path: &str) -> Driver {
     Driver(child, port)
 }
 
-async fn text_of(c: &fantoccini::Client, css: &str) -> String {
+pub(crate) async fn text_of(c: &fantoccini::Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
         .unwrap()
@@ -87,7 +87,11 @@ async fn text_of(c: &fantoccini::Client, css: &str) -> String {
 }
 
 /// Waits until the element's text satisfies `ok`, up to 15 s.
-async fn wait_text(c: &fantoccini::Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+pub(crate) async fn wait_text(
+    c: &fantoccini::Client,
+    css: &str,
+    ok: impl Fn(&str) -> bool,
+) -> String {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let t = text_of(c, css).await;
@@ -129,7 +133,7 @@ async fn world() -> (TestApp, String, tokio::sync::oneshot::Sender<()>) {
 }
 
 /// Headless Chromium through chromedriver, with a profile of its own.
-async fn open_browser(path: &str) -> (Driver, fantoccini::Client, tempfile::TempDir) {
+pub(crate) async fn open_browser(path: &str) -> (Driver, fantoccini::Client, tempfile::TempDir) {
     let driver = start_driver(path).await;
     let profile = tempfile::tempdir().unwrap();
     let caps = json!({

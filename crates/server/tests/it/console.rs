@@ -491,3 +491,69 @@ async fn the_language_switch_changes_the_page_text() {
         "{overview}"
     );
 }
+
+#[tokio::test]
+async fn in_a_real_browser_a_user_signs_in_sees_the_overview_and_switches_language() {
+    use fantoccini::Locator;
+
+    use crate::browser::{chromedriver, open_browser, wait_text};
+
+    let Some(path) = chromedriver() else { return };
+    let (app, data) = console_app().await;
+    add_user(&app, &data, "alice", Some(DEFAULT_TENANT)).await;
+    let (_driver, c, _profile) = open_browser(&path).await;
+
+    c.goto(&format!("{}/console", app.endpoint)).await.unwrap();
+    // No session: the console sends the browser to the sign-in form.
+    wait_text(&c, "#heading", |t| t == "Sign in").await;
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with("/console/login"));
+    c.find(Locator::Css("#name"))
+        .await
+        .unwrap()
+        .send_keys("alice")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "#heading", |t| t == "Overview").await;
+    assert_eq!(wait_text(&c, "#user", |t| !t.is_empty()).await, "alice");
+    assert_eq!(
+        wait_text(&c, "#tenant", |t| !t.is_empty()).await,
+        DEFAULT_TENANT
+    );
+
+    c.find(Locator::Css("#lang-zh"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "#heading", |t| t == "概览").await;
+    wait_text(&c, "#start-note", |t| t.contains("控制台的起点")).await;
+    // The choice stays across pages; sign-out needs the page's CSRF token and works.
+    c.find(Locator::Css("#sign-out"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "#heading", |t| t == "登录").await;
+    c.goto(&format!("{}/console", app.endpoint)).await.unwrap();
+    wait_text(&c, "#heading", |t| t == "登录").await;
+    c.close().await.unwrap();
+}
