@@ -33,6 +33,19 @@ fn with_stdin(dir: &Path, args: &[&str], stdin: &str) -> Output {
 #[tokio::test]
 async fn users_are_created_from_stdin_listed_disabled_and_sign_in() {
     let dir = tempfile::tempdir().unwrap();
+    // Before any server ran: the default tenant is created for its user.
+    let out = with_stdin(
+        dir.path(),
+        &[
+            "users", "create", "--name", "alice", "--role", "tenant", "--tenant", "default",
+        ],
+        "tenant password\r\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let server = Server::start_with(
         &["--data-dir", dir.path().to_str().unwrap()],
         &[("NUMGATE_CONSOLE__SECURE_COOKIES", "false")],
@@ -50,18 +63,6 @@ async fn users_are_created_from_stdin_listed_disabled_and_sign_in() {
             "--password-stdin",
         ],
         "operator password\n",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = with_stdin(
-        dir.path(),
-        &[
-            "users", "create", "--name", "alice", "--role", "tenant", "--tenant", "default",
-        ],
-        "tenant password\r\n",
     );
     assert!(
         out.status.success(),

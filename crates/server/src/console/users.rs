@@ -5,6 +5,7 @@ use numgate_domain::clock::Millis;
 use numgate_store::{NewUser, Store, StoreError, UserRecord, UserRole};
 
 use super::password::{self, PasswordError};
+use crate::DEFAULT_TENANT;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {
@@ -39,6 +40,15 @@ pub async fn create(
         return Err(CreateUserError::BadName);
     }
     let tenant_id = match (role, tenant) {
+        // The default tenant is created if new (as the server does at its
+        // start); any other must exist: a typo creates nothing.
+        (UserRole::Tenant, Some(t)) if t == DEFAULT_TENANT => Some(
+            store
+                .ensure_tenant(t, now)
+                .await
+                .map_err(CreateUserError::Store)?
+                .id,
+        ),
         (UserRole::Tenant, Some(t)) => Some(
             store
                 .find_tenant(t)

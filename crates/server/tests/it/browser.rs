@@ -77,7 +77,7 @@ async fn start_driver(path: &str) -> Driver {
     Driver(child, port)
 }
 
-pub(crate) async fn text_of(c: &fantoccini::Client, css: &str) -> String {
+async fn text_of(c: &fantoccini::Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
         .unwrap()
@@ -87,11 +87,7 @@ pub(crate) async fn text_of(c: &fantoccini::Client, css: &str) -> String {
 }
 
 /// Waits until the element's text satisfies `ok`, up to 15 s.
-pub(crate) async fn wait_text(
-    c: &fantoccini::Client,
-    css: &str,
-    ok: impl Fn(&str) -> bool,
-) -> String {
+async fn wait_text(c: &fantoccini::Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let t = text_of(c, css).await;
