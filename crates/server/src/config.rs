@@ -737,6 +737,37 @@ mod tests {
     }
 
     #[test]
+    fn console_settings_are_read_and_their_ranges_checked() {
+        let c = Config::default();
+        assert!(
+            c.console.secure_cookies,
+            "cookies are Secure unless turned off"
+        );
+        assert_eq!((c.console.max_failures, c.console.lockout_secs), (5, 900));
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("n.toml");
+        std::fs::write(
+            &f,
+            "[console]\nsecure_cookies = false\nsession_idle_secs = 600\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&f)).unwrap();
+        assert!(!c.console.secure_cookies);
+        assert_eq!(c.console.session_idle_secs, 600);
+        for (bad, says) in [
+            ("session_idle_secs = 10", "console.session_idle_secs"),
+            ("session_max_secs = 60", "console.session_max_secs"),
+            ("max_failures = 0", "console.max_failures"),
+            ("lockout_secs = 0", "console.lockout_secs"),
+            ("cookie_name = \"x\"", "cookie_name"),
+        ] {
+            std::fs::write(&f, format!("[console]\n{bad}\n")).unwrap();
+            let e = Config::load(Some(&f)).unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn tenants_carrier_accounts_are_read_and_checked() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("n.toml");

@@ -15,6 +15,18 @@ pub(crate) fn latest(migrations: &[Migration]) -> i64 {
     migrations.last().map_or(0, |m| m.version)
 }
 
+/// The schema version of a database that recorded `recorded`: the newest
+/// recorded, unless a migration this build knows below it is missing (merged
+/// from another branch later): then the version just below the first missing
+/// one, so that the database counts as needing `migrate`.
+pub(crate) fn current_of(recorded: &[i64], migrations: &[Migration]) -> i64 {
+    let newest = recorded.iter().copied().max().unwrap_or(0);
+    migrations
+        .iter()
+        .find(|m| m.version < newest && !recorded.contains(&m.version))
+        .map_or(newest, |m| m.version - 1)
+}
+
 /// Where a database's schema stands against this build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchemaStatus {
@@ -82,6 +94,20 @@ pub(crate) fn wall_clock_millis() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_migration_below_the_newest_needs_migrating() {
+        let m = |version| Migration {
+            version,
+            name: "m",
+            sql: "",
+        };
+        let known = [m(1), m(2), m(3), m(5)];
+        assert_eq!(current_of(&[], &known), 0);
+        assert_eq!(current_of(&[1, 2, 3, 5], &known), 5);
+        assert_eq!(current_of(&[1, 3, 5], &known), 1);
+        assert_eq!(current_of(&[1, 2, 3, 5, 9], &known), 9);
+    }
 
     #[test]
     fn only_the_known_version_is_up_to_date() {

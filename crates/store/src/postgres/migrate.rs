@@ -4,7 +4,7 @@
 use sqlx::{PgConnection, PgPool};
 
 use super::{classify, map_err, Class};
-use crate::schema::{latest, wall_clock_millis, Migration, SchemaStatus};
+use crate::schema::{current_of, latest, wall_clock_millis, Migration, SchemaStatus};
 use crate::{Result, StoreError};
 
 /// Applied migrations are never edited (see `migrations/README.md`): add a new one.
@@ -123,10 +123,11 @@ pub(super) async fn status(conn: &mut PgConnection) -> Result<SchemaStatus> {
         .await
         .map_err(map_err)?;
     let current = if exists {
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM numgate_schema")
-            .fetch_one(&mut *conn)
+        let recorded: Vec<i64> = sqlx::query_scalar("SELECT version FROM numgate_schema")
+            .fetch_all(&mut *conn)
             .await
-            .map_err(map_err)?
+            .map_err(map_err)?;
+        current_of(&recorded, MIGRATIONS)
     } else {
         0
     };

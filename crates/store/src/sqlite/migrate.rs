@@ -2,8 +2,8 @@
 
 use rusqlite::{params, Connection};
 
-use super::{all, exists, map_err, one};
-use crate::schema::{latest, wall_clock_millis, Migration, SchemaStatus};
+use super::{all, exists, map_err};
+use crate::schema::{current_of, latest, wall_clock_millis, Migration, SchemaStatus};
 use crate::{Result, StoreError};
 
 /// Applied migrations are never edited (see `migrations/README.md`): add a new one.
@@ -80,12 +80,10 @@ pub(super) fn status(conn: &Connection) -> Result<SchemaStatus> {
         [],
     )?;
     let current = if known {
-        one(
-            conn,
-            "SELECT COALESCE(MAX(version), 0) FROM numgate_schema",
-            [],
-            |row| row.get(0).map_err(map_err),
-        )?
+        let recorded = all(conn, "SELECT version FROM numgate_schema", [], |row| {
+            row.get::<_, i64>(0).map_err(map_err)
+        })?;
+        current_of(&recorded, MIGRATIONS)
     } else {
         0
     };

@@ -408,3 +408,27 @@ async fn group_commit_throughput() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_migration_numbered_below_the_newest_applied_is_still_applied() {
+    // Branches merge migrations in any order (0009 may be applied before 0008
+    // arrives): every version not recorded is applied, not only those above the
+    // newest. Here version 3 goes missing under the recorded 9.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("numgate.db");
+    drop(open(&path).await);
+    raw(&path)
+        .execute_batch("DROP TABLE consumed_tokens; DELETE FROM numgate_schema WHERE version = 3;")
+        .unwrap();
+    let mut opts = SqliteOptions::new(&path);
+    opts.migrate = false;
+    let store = SqliteStore::open(opts).await.unwrap();
+    let status = store.schema_status().await.unwrap();
+    assert!(status.needs_migration(), "{status:?}");
+    assert_eq!(store.migrate().await.unwrap(), vec![3]);
+    assert!(store.schema_status().await.unwrap().is_up_to_date());
+    assert!(numgate_store::Tokens::consume_token(&store, "t-1", T0)
+        .await
+        .unwrap());
+    assert!(store.migrate().await.unwrap().is_empty());
+}
