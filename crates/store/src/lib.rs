@@ -424,6 +424,34 @@ pub trait Maintenance: Send + Sync {
     async fn ping(&self) -> Result<()>;
 }
 
+/// Statistics of verification attempts, kept as rollups: one counter row per
+/// (tenant, method, day, scheme, scene, OS type), bumped by one upsert per attempt,
+/// so that queries read a few rows per day however many attempts there were.
+/// Counting is exact under concurrency (the upsert adds in the database).
+///
+/// SMS sends are counted by [`Codes::send_code`] itself as unknown, in its
+/// transaction, and moved to success or fail in the transaction that makes the
+/// message's status final (`settle_message`, `record_receipt`): once per message.
+#[async_trait]
+pub trait Statistics: Send + Sync {
+    /// Adds `n` attempts with `outcome` to the key's row. Durable when it returns.
+    async fn count_attempt(
+        &self,
+        key: StatKey,
+        outcome: numgate_domain::stats::Outcome,
+        n: u64,
+    ) -> Result<()>;
+    /// The tenant's attempts per day for days in `[from_day, to_day]` (`YYYY-MM-DD`)
+    /// that match the filter, by day; days without attempts are absent.
+    async fn query_statistics(
+        &self,
+        tenant_id: i64,
+        filter: StatFilter,
+        from_day: &str,
+        to_day: &str,
+    ) -> Result<Vec<DayStats>>;
+}
+
 /// Everything the service needs from storage.
 pub trait Store:
     Tenants
@@ -444,6 +472,7 @@ pub trait Store:
     + Attempts
     + RiskLists
     + InboundSms
+    + Statistics
     + Maintenance
 {
 }
@@ -467,6 +496,7 @@ impl<T> Store for T where
         + Attempts
         + RiskLists
         + InboundSms
+        + Statistics
         + Maintenance
 {
 }

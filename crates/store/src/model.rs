@@ -903,3 +903,61 @@ impl PurgeCutoffs {
         }
     }
 }
+
+/// The rollup row an attempt is counted in (see `numgate_domain::stats`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StatKey {
+    pub tenant_id: i64,
+    pub method: numgate_domain::stats::Method,
+    /// `YYYY-MM-DD` ([`numgate_domain::stats::Day::iso`]).
+    pub day: String,
+    /// The scheme code (the SchemeName for SMS, whose sends name no code).
+    pub scheme: String,
+    /// A Fusion-Auth scene code; empty for the other methods.
+    pub scene: String,
+    /// One of `numgate_domain::stats::OS_TYPES` or `unknown`.
+    pub os_type: String,
+}
+
+/// Which attempts a statistics query adds up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatFilter {
+    pub method: numgate_domain::stats::Method,
+    pub os_type: Option<String>,
+    pub scheme: Option<String>,
+    pub scene: Option<String>,
+}
+
+impl StatFilter {
+    pub fn method(method: numgate_domain::stats::Method) -> Self {
+        Self {
+            method,
+            os_type: None,
+            scheme: None,
+            scene: None,
+        }
+    }
+}
+
+/// One day's attempts of a statistics query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayStats {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub success: u64,
+    pub fail: u64,
+    pub unknown: u64,
+}
+
+/// The statistics key of an SMS send at `now` (its day in the budget's calendar).
+pub fn sms_stat_key(key: &CodeKey, now: Millis, utc_offset_ms: Millis) -> StatKey {
+    use numgate_domain::stats::{Day, Method, OS_UNKNOWN};
+    StatKey {
+        tenant_id: key.tenant_id,
+        method: Method::Sms,
+        day: Day::of(now, utc_offset_ms).iso(),
+        scheme: key.scheme.clone(),
+        scene: String::new(),
+        os_type: OS_UNKNOWN.to_owned(),
+    }
+}

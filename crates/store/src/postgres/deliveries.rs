@@ -178,21 +178,24 @@ async fn finish(
     } else {
         SendStatus::Failed
     };
-    let changed = sqlx::query(
+    let changed: Option<(Option<String>, Option<String>)> = sqlx::query_as(
         "UPDATE send_records SET status = $1, received_at = $2, err_code = $3 \
-         WHERE biz_id = $4 AND status = $5",
+         WHERE biz_id = $4 AND status = $5 RETURNING stat_scheme, stat_day",
     )
     .bind(status as i16)
     .bind(at)
     .bind(err_code)
     .bind(t.biz_id)
     .bind(SendStatus::Waiting as i16)
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await
-    .map_err(map_err)?
-    .rows_affected();
-    if changed == 0 {
+    .map_err(map_err)?;
+    let Some(stat) = changed else {
         return Ok(false);
+    };
+    // The send was counted as unknown (records from before statistics were not).
+    if let (Some(scheme), Some(stat_day)) = stat {
+        super::stats::settle_sms(&mut *conn, t.tenant_id, &scheme, &stat_day, delivered).await?;
     }
     if let (true, Some(day)) = (delivered, day) {
         sqlx::query(

@@ -44,6 +44,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "sms_delivery",
         sql: include_str!("../../migrations/postgres/0007_sms_delivery.sql"),
     },
+    Migration {
+        version: 8,
+        name: "statistics_billing",
+        sql: include_str!("../../migrations/postgres/0008_statistics_billing.sql"),
+    },
 ];
 
 /// The advisory lock that nodes starting together take turns on ("numgate1" in

@@ -29,6 +29,7 @@ mod queue;
 mod risk;
 mod schemes;
 mod sessions;
+mod stats;
 mod tenants;
 mod tokens;
 

@@ -43,6 +43,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "sms_delivery",
         sql: include_str!("../../migrations/sqlite/0007_sms_delivery.sql"),
     },
+    Migration {
+        version: 8,
+        name: "statistics_billing",
+        sql: include_str!("../../migrations/sqlite/0008_statistics_billing.sql"),
+    },
 ];
 
 /// Brings the schema up to date, or refuses a database newer than this build;

@@ -28,6 +28,7 @@ mod readers;
 mod risk;
 mod schemes;
 mod sessions;
+mod stats;
 mod tenants;
 mod tokens;
 mod writer;

@@ -17,6 +17,7 @@ mod risk;
 mod schemes;
 mod sessions;
 mod sqlite;
+mod statistics;
 mod support;
 mod tenants;
 mod tokens;
