@@ -11,6 +11,7 @@ mod get_fusion_auth_token;
 mod get_mobile;
 mod get_phone_with_token;
 mod get_sms_auth_tokens;
+mod query_gate_verify_statistic_public;
 mod query_send_details;
 mod send_sms_verify_code;
 mod verify_mobile;
@@ -52,6 +53,7 @@ pub enum Action {
     VerifyWithFusionAuthToken,
     GetSmsAuthTokens,
     VerifySmsCode,
+    QueryGateVerifyStatisticPublic,
 }
 
 impl Action {
@@ -73,6 +75,7 @@ impl Action {
             "VerifyWithFusionAuthToken" => Self::VerifyWithFusionAuthToken,
             "GetSmsAuthTokens" => Self::GetSmsAuthTokens,
             "VerifySmsCode" => Self::VerifySmsCode,
+            "QueryGateVerifyStatisticPublic" => Self::QueryGateVerifyStatisticPublic,
             _ => return None,
         })
     }
@@ -95,6 +98,7 @@ impl Action {
             Self::VerifyWithFusionAuthToken => "VerifyWithFusionAuthToken",
             Self::GetSmsAuthTokens => "GetSmsAuthTokens",
             Self::VerifySmsCode => "VerifySmsCode",
+            Self::QueryGateVerifyStatisticPublic => "QueryGateVerifyStatisticPublic",
         }
     }
 
@@ -123,6 +127,9 @@ impl Action {
             }
             Self::GetSmsAuthTokens => get_sms_auth_tokens::run(state, caller, params).await,
             Self::VerifySmsCode => verify_sms_code::run(state, caller, params).await,
+            Self::QueryGateVerifyStatisticPublic => {
+                query_gate_verify_statistic_public::run(state, caller, params).await
+            }
         }
     }
 }

@@ -10,3 +10,4 @@ pub mod policies;
 pub mod schemes;
 pub mod send_details;
 pub mod sms_auth;
+pub mod stats;

@@ -15,3 +15,4 @@ mod schemes;
 mod sdk;
 mod sms_auth;
 mod sms_guards;
+mod statistics;

@@ -303,6 +303,23 @@ async fn finish(state: &AppState, session: &Session, step: &Step) -> Result<(), 
         Step::Refused { .. } => "refused",
         _ => return Ok(()),
     };
+    // The scene's statistics: passed is a success, refused a fail; the OS is the
+    // scheme's platform.
+    let platform = state
+        .store
+        .find_fusion_scheme(session.tenant_id, &session.scheme)
+        .await?
+        .map(|s| s.platform);
+    let scene = session.scene().code().to_string();
+    let attempt = super::stats::Attempt {
+        tenant_id: session.tenant_id,
+        method: numgate_domain::stats::Method::Fusion,
+        scheme: &session.scheme,
+        scene: &scene,
+        os: platform.as_deref(),
+    };
+    let passed = numgate_domain::stats::Outcome::fusion(outcome == "pass");
+    super::stats::count(state, attempt, passed).await;
     let scores = facts::scores(&session.run.trace);
     let fired: Vec<_> = session
         .run
