@@ -452,6 +452,31 @@ pub trait Statistics: Send + Sync {
     ) -> Result<Vec<DayStats>>;
 }
 
+/// Billing: resource plans, consumed before pay-as-you-go, and the units charged
+/// per month, method, scheme and scene. Only successes are charged (the caller
+/// charges them; an SMS is charged per segment by the transaction that records
+/// its delivery). Plan consumption is exact under concurrency: units are taken
+/// under the plan rows' locks (SQLite: its single writer), never beyond `total`.
+/// Amounts are not stored: a bill prices the units with the price list.
+#[async_trait]
+pub trait Billing: Send + Sync {
+    /// Stores the plan; its id.
+    async fn add_plan(&self, plan: NewPlan) -> Result<i64>;
+    /// The plans of a tenant (or all), by tenant, then oldest first.
+    async fn list_plans(&self, tenant_id: Option<i64>) -> Result<Vec<PlanRecord>>;
+    /// Units left in the tenant's plans of the method valid at `now`.
+    async fn plan_units_left(
+        &self,
+        tenant_id: i64,
+        method: numgate_domain::stats::Method,
+        now: Millis,
+    ) -> Result<u64>;
+    /// Charges the units: from plans first, the rest paid. Durable when it returns.
+    async fn charge(&self, charge: Charge) -> Result<Charged>;
+    /// The tenant's charged units of the month (`YYYY-MM`), by method, scheme, scene.
+    async fn monthly_usage(&self, tenant_id: i64, month: &str) -> Result<Vec<UsageRow>>;
+}
+
 /// Everything the service needs from storage.
 pub trait Store:
     Tenants
@@ -473,6 +498,7 @@ pub trait Store:
     + RiskLists
     + InboundSms
     + Statistics
+    + Billing
     + Maintenance
 {
 }
@@ -497,6 +523,7 @@ impl<T> Store for T where
         + RiskLists
         + InboundSms
         + Statistics
+        + Billing
         + Maintenance
 {
 }

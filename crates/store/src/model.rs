@@ -961,3 +961,79 @@ pub fn sms_stat_key(key: &CodeKey, now: Millis, utc_offset_ms: Millis) -> StatKe
         os_type: OS_UNKNOWN.to_owned(),
     }
 }
+
+/// A resource plan to add: `total` verifications of a method, valid in
+/// `[valid_from, valid_until)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPlan {
+    pub tenant_id: i64,
+    pub method: numgate_domain::stats::Method,
+    pub total: u64,
+    pub valid_from: Millis,
+    pub valid_until: Millis,
+    pub created_at: Millis,
+}
+
+/// A stored resource plan and how much of it is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRecord {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub method: numgate_domain::stats::Method,
+    pub total: u64,
+    pub used: u64,
+    pub valid_from: Millis,
+    pub valid_until: Millis,
+    pub created_at: Millis,
+}
+
+/// Successes to charge: taken from the tenant's plans of the method valid at
+/// `now` (the one that runs out first, first), the rest paid as you go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charge {
+    pub tenant_id: i64,
+    pub method: numgate_domain::stats::Method,
+    /// `YYYY-MM`: the month of the bill.
+    pub month: String,
+    pub scheme: String,
+    pub scene: String,
+    pub units: u64,
+    pub now: Millis,
+}
+
+/// How a charge was covered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Charged {
+    pub plan_units: u64,
+    pub paid_units: u64,
+}
+
+/// A month's charged units of one method, scheme and scene.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageRow {
+    pub method: numgate_domain::stats::Method,
+    pub scheme: String,
+    pub scene: String,
+    pub plan_units: u64,
+    pub paid_units: u64,
+}
+
+/// The charge of a delivered SMS: its segments, in the month of `day`
+/// (`YYYY-MM-DD`), against plans valid at `at`.
+pub fn sms_charge(
+    tenant_id: i64,
+    scheme: Option<String>,
+    day: &str,
+    segments: u32,
+    at: Millis,
+) -> Charge {
+    Charge {
+        tenant_id,
+        method: numgate_domain::stats::Method::Sms,
+        month: day.get(..7).unwrap_or(day).to_owned(),
+        scheme: scheme.unwrap_or_default(),
+        scene: String::new(),
+        units: u64::from(segments),
+        now: at,
+    }
+}

@@ -194,8 +194,14 @@ async fn finish(
         return Ok(false);
     };
     // The send was counted as unknown (records from before statistics were not).
-    if let (Some(scheme), Some(stat_day)) = stat {
-        super::stats::settle_sms(&mut *conn, t.tenant_id, &scheme, &stat_day, delivered).await?;
+    let (scheme, stat_day) = stat;
+    if let (Some(scheme), Some(stat_day)) = (&scheme, stat_day) {
+        super::stats::settle_sms(&mut *conn, t.tenant_id, scheme, &stat_day, delivered).await?;
+    }
+    // Billed per delivered segment, in the month of the delivery's day.
+    if let (true, Some(day)) = (delivered, day) {
+        let charge = crate::sms_charge(t.tenant_id, scheme, day, t.segments, at);
+        super::billing::charge_in(&mut *conn, &charge).await?;
     }
     if let (true, Some(day)) = (delivered, day) {
         sqlx::query(

@@ -184,8 +184,16 @@ fn finish(
         return Ok(false);
     };
     // The send was counted as unknown (records from before statistics were not).
-    if let (Some(scheme), Some(stat_day)) = stat {
-        super::stats::settle_sms(conn, t.tenant_id, &scheme, &stat_day, delivered)?;
+    let (scheme, stat_day) = stat;
+    if let (Some(scheme), Some(stat_day)) = (&scheme, stat_day) {
+        super::stats::settle_sms(conn, t.tenant_id, scheme, &stat_day, delivered)?;
+    }
+    // Billed per delivered segment, in the month of the delivery's day.
+    if let (true, Some(day)) = (delivered, day) {
+        super::billing::charge_in(
+            conn,
+            &crate::sms_charge(t.tenant_id, scheme, day, t.segments, at),
+        )?;
     }
     if let (true, Some(day)) = (delivered, day) {
         execute(

@@ -13,6 +13,7 @@
 mod access_keys;
 mod attempts;
 mod audit;
+mod billing;
 mod catalog;
 mod codes;
 mod deliveries;

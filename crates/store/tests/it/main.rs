@@ -3,6 +3,7 @@
 //! is set), and the tests particular to each backend.
 
 mod attempts;
+mod billing;
 mod codes;
 mod deliveries;
 mod fusion_schemes;
