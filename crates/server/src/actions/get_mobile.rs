@@ -8,12 +8,13 @@ use super::{out_id_param, payload, Caller, Payload};
 use crate::error::ApiError;
 use crate::params::Params;
 use crate::service::carrier_tokens::{self, carrier_refusal};
-use crate::service::{schemes, stats};
+use crate::service::{billing, schemes, stats};
 use crate::state::AppState;
 
 pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payload, ApiError> {
     let token = p.required("AccessToken")?;
     let _ = out_id_param(p)?;
+    billing::ensure_quota(state, caller.tenant.id, Method::OneClick).await?;
     let (token, scheme) =
         carrier_tokens::spend(state, caller.tenant.id, token, Purpose::Login).await?;
     let accounts = schemes::carrier_accounts(&caller.tenant.name, &scheme);

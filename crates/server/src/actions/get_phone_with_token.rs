@@ -7,11 +7,12 @@ use serde_json::json;
 use super::{payload, Caller, Payload};
 use crate::error::ApiError;
 use crate::params::Params;
-use crate::service::{h5, stats};
+use crate::service::{billing, h5, stats};
 use crate::state::AppState;
 
 pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payload, ApiError> {
     let token = p.required("SpToken")?;
+    billing::ensure_quota(state, caller.tenant.id, Method::OneClick).await?;
     let t = h5::redeem(state, caller.tenant.id, token, Purpose::Login).await?;
     // H5 one-click counts as one-click, from the web.
     let attempt = stats::Attempt {

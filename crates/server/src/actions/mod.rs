@@ -11,6 +11,7 @@ mod get_fusion_auth_token;
 mod get_mobile;
 mod get_phone_with_token;
 mod get_sms_auth_tokens;
+mod query_gate_verify_billing_public;
 mod query_gate_verify_statistic_public;
 mod query_send_details;
 mod send_sms_verify_code;
@@ -54,6 +55,7 @@ pub enum Action {
     GetSmsAuthTokens,
     VerifySmsCode,
     QueryGateVerifyStatisticPublic,
+    QueryGateVerifyBillingPublic,
 }
 
 impl Action {
@@ -76,6 +78,7 @@ impl Action {
             "GetSmsAuthTokens" => Self::GetSmsAuthTokens,
             "VerifySmsCode" => Self::VerifySmsCode,
             "QueryGateVerifyStatisticPublic" => Self::QueryGateVerifyStatisticPublic,
+            "QueryGateVerifyBillingPublic" => Self::QueryGateVerifyBillingPublic,
             _ => return None,
         })
     }
@@ -99,6 +102,7 @@ impl Action {
             Self::GetSmsAuthTokens => "GetSmsAuthTokens",
             Self::VerifySmsCode => "VerifySmsCode",
             Self::QueryGateVerifyStatisticPublic => "QueryGateVerifyStatisticPublic",
+            Self::QueryGateVerifyBillingPublic => "QueryGateVerifyBillingPublic",
         }
     }
 
@@ -129,6 +133,9 @@ impl Action {
             Self::VerifySmsCode => verify_sms_code::run(state, caller, params).await,
             Self::QueryGateVerifyStatisticPublic => {
                 query_gate_verify_statistic_public::run(state, caller, params).await
+            }
+            Self::QueryGateVerifyBillingPublic => {
+                query_gate_verify_billing_public::run(state, caller, params).await
             }
         }
     }

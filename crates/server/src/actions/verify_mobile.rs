@@ -12,13 +12,14 @@ use super::{out_id_param, payload, Caller, Payload};
 use crate::error::{ApiError, BizCode};
 use crate::params::Params;
 use crate::service::carrier_tokens::{self, carrier_refusal};
-use crate::service::{schemes, stats};
+use crate::service::{billing, schemes, stats};
 use crate::state::AppState;
 
 pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payload, ApiError> {
     let code = p.required("AccessCode")?;
     let number = p.required("PhoneNumber")?.trim().to_owned();
     let _ = out_id_param(p)?;
+    billing::ensure_quota(state, caller.tenant.id, Method::NumberCheck).await?;
     let (token, scheme) =
         carrier_tokens::spend(state, caller.tenant.id, code, Purpose::Verify).await?;
     // The token is spent: from here on the attempt counts, whatever its end.

@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 use super::{payload, Caller, Payload};
 use crate::error::{ApiError, BizCode};
 use crate::params::Params;
-use crate::service::{h5, stats};
+use crate::service::{billing, h5, stats};
 use crate::state::AppState;
 
 pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payload, ApiError> {
@@ -25,6 +25,7 @@ pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payloa
             "PhoneNumber must be digits",
         ));
     }
+    billing::ensure_quota(state, caller.tenant.id, Method::NumberCheck).await?;
     let t = h5::redeem(state, caller.tenant.id, token, Purpose::Verify).await?;
     let same = bool::from(t.number.as_bytes().ct_eq(number.as_bytes()));
     // H5 number check counts as number check, from the web; PASS and REJECT

@@ -35,7 +35,7 @@ pub struct Attempt<'a> {
     pub os: Option<&'a str>,
 }
 
-/// Counts one attempt today. The verification it counts has happened (a token
+/// Counts one attempt today, and charges it when it is a success. The verification it counts has happened (a token
 /// is spent): a failure to count is logged, not answered as the attempt's error.
 pub async fn count(state: &AppState, a: Attempt<'_>, outcome: Outcome) {
     let key = StatKey {
@@ -48,6 +48,10 @@ pub async fn count(state: &AppState, a: Attempt<'_>, outcome: Outcome) {
     };
     if let Err(e) = state.store.count_attempt(key, outcome, 1).await {
         tracing::error!(error = %e, method = %a.method, "an attempt was not counted");
+    }
+    // Only successes are billed (an SMS by the store, per delivered segment).
+    if outcome.billable() && a.method != Method::Sms {
+        super::billing::charge(state, a.tenant_id, a.method, a.scheme, a.scene).await;
     }
 }
 

@@ -134,6 +134,7 @@ pub enum StartError {
 
 /// Starts a run and takes it to its first client step.
 pub async fn start(state: &AppState, s: Start) -> Result<(Session, Step), StartError> {
+    super::billing::ensure_quota(state, s.tenant_id, numgate_domain::stats::Method::Fusion).await?;
     let graph = graph_in_force(state, s.tenant_id, &s.scheme, s.scene).await?;
     let (walker, first) =
         begin(&graph, s.scene, s.number).map_err(|e| StartError::Input(e.to_string()))?;
