@@ -12,6 +12,7 @@ macro_rules! outln {
 mod admin;
 mod bench;
 mod bench_smpp;
+mod billing;
 mod device;
 mod policy;
 mod serve;
@@ -92,6 +93,9 @@ enum Command {
     /// Bring the database's schema up to this build's (needed for PostgreSQL,
     /// whose nodes never migrate on their own).
     Migrate,
+    /// Billing: resource plans (list, add) and monthly bills.
+    #[command(subcommand)]
+    Billing(billing::BillingCmd),
     /// Fusion-Auth policy graphs: a scene's default, and the dry run of an attempt.
     #[command(subcommand)]
     Policy(policy::PolicyCmd),
@@ -132,6 +136,7 @@ fn main() -> std::process::ExitCode {
             Command::SmscSim(args) => smsc_sim::run(args).await,
             Command::BenchSmpp(args) => bench_smpp::run(args).await,
             Command::Policy(cmd) => policy::run(&cli.global, cmd).await,
+            Command::Billing(cmd) => billing::run(&cli.global, cmd).await,
         }
     });
     match result {

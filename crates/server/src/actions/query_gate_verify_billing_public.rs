@@ -47,7 +47,16 @@ pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payloa
     let month = month(p.required("Month")?.trim())
         .ok_or_else(|| bad("Month must be a month in the form yyyyMM"))?;
     let lines = match methods {
-        Some(method) => billing::bill(state, caller.tenant.id, &month, method).await?,
+        Some(method) => {
+            billing::bill(
+                state.store.as_ref(),
+                &state.config.billing,
+                caller.tenant.id,
+                &month,
+                method,
+            )
+            .await?
+        }
         None => Vec::new(),
     };
     let sum: u64 = lines.iter().map(|l| l.amount).sum();

@@ -8,7 +8,9 @@
 //! records the delivery. Money is in 1/10000 yuan, as integers.
 
 use numgate_domain::stats::Method;
-use numgate_store::{Charge, UsageRow};
+use numgate_store::{Charge, Store, UsageRow};
+
+use crate::config::BillingConfig;
 
 use crate::error::{ApiError, BizCode};
 use crate::state::AppState;
@@ -75,13 +77,16 @@ pub struct BillLine {
 }
 
 /// The tenant's bill of `month` (`YYYY-MM`), for one method or all.
+/// Takes the store and the price list (not the server's state): the CLI makes
+/// bills too.
 pub async fn bill(
-    state: &AppState,
+    store: &dyn Store,
+    prices: &BillingConfig,
     tenant_id: i64,
     month: &str,
     method: Option<Method>,
 ) -> Result<Vec<BillLine>, ApiError> {
-    let rows = state.store.monthly_usage(tenant_id, month).await?;
+    let rows = store.monthly_usage(tenant_id, month).await?;
     let mut lines = Vec::new();
     for UsageRow {
         method: m,
@@ -94,8 +99,8 @@ pub async fn bill(
         if method.is_some_and(|want| want != m) {
             continue;
         }
-        let (scheme_name, app_name) = names(state, tenant_id, m, &scheme).await?;
-        let unit_price = state.config.billing.price(m);
+        let (scheme_name, app_name) = names(store, tenant_id, m, &scheme).await?;
+        let unit_price = prices.price(m);
         lines.push(BillLine {
             method: m,
             scheme,
@@ -113,21 +118,19 @@ pub async fn bill(
 
 /// The scheme's name and app name (empty when it is gone).
 async fn names(
-    state: &AppState,
+    store: &dyn Store,
     tenant_id: i64,
     method: Method,
     scheme: &str,
 ) -> Result<(String, String), ApiError> {
     Ok(match method {
         Method::Sms => (scheme.to_owned(), String::new()),
-        Method::Fusion => state
-            .store
+        Method::Fusion => store
             .find_fusion_scheme(tenant_id, scheme)
             .await?
             .map(|s| (s.name, s.app_name))
             .unwrap_or_default(),
-        _ => state
-            .store
+        _ => store
             .find_scheme(tenant_id, scheme)
             .await?
             .map(|s| (s.name, s.app_name))
