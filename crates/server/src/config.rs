@@ -658,6 +658,34 @@ mod tests {
     }
 
     #[test]
+    fn the_billing_price_list_and_refused_tenants_are_read_and_checked() {
+        use numgate_domain::stats::Method;
+        let d = Config::default().billing;
+        assert_eq!(
+            Method::ALL.map(|m| d.price(m)),
+            [300, 200, 450, 600],
+            "Alibaba's prices in 1/10000 yuan"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("n.toml");
+        std::fs::write(
+            &f,
+            "[billing]\nsms_price = 400\nrefuse_when_empty = [\"acme\"]\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&f)).unwrap();
+        assert_eq!(c.billing.price(Method::Sms), 400);
+        assert_eq!(c.billing.price(Method::OneClick), 300);
+        assert_eq!(c.billing.refuse_when_empty, vec!["acme".to_owned()]);
+        std::fs::write(&f, "[billing]\nfusion_price = 100000001\n").unwrap();
+        assert!(Config::load(Some(&f)).is_err());
+        std::fs::write(&f, "[billing]\nsms_price = 0.045\n").unwrap();
+        assert!(Config::load(Some(&f)).is_err(), "prices are integers");
+        std::fs::write(&f, "[billing]\nprice = 1\n").unwrap();
+        assert!(Config::load(Some(&f)).is_err());
+    }
+
+    #[test]
     fn sms_providers_routes_and_report_urls_are_read_and_checked() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("n.toml");
