@@ -12,6 +12,8 @@ macro_rules! outln {
 mod admin;
 mod bench;
 mod bench_smpp;
+mod bench_stats;
+mod billing;
 mod device;
 mod policy;
 mod serve;
@@ -96,6 +98,9 @@ enum Command {
     /// Bring the database's schema up to this build's (needed for PostgreSQL,
     /// whose nodes never migrate on their own).
     Migrate,
+    /// Billing: resource plans (list, add) and monthly bills.
+    #[command(subcommand)]
+    Billing(billing::BillingCmd),
     /// Fusion-Auth policy graphs: a scene's default, and the dry run of an attempt.
     #[command(subcommand)]
     Policy(policy::PolicyCmd),
@@ -108,6 +113,9 @@ enum Command {
     /// submit_sm throughput of the SMPP sender against `numgate smsc-sim`
     /// (started here as a separate process) or --smsc ADDR.
     BenchSmpp(bench_smpp::BenchSmppArgs),
+    /// Statistics queries over many recorded attempts, on the store directly:
+    /// records rollups (10 million attempts by default) then times 30-day queries.
+    BenchStats(bench_stats::BenchStatsArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -136,7 +144,9 @@ fn main() -> std::process::ExitCode {
             Command::Bench(args) => bench::run(args).await,
             Command::SmscSim(args) => smsc_sim::run(args).await,
             Command::BenchSmpp(args) => bench_smpp::run(args).await,
+            Command::BenchStats(args) => bench_stats::run(args).await,
             Command::Policy(cmd) => policy::run(&cli.global, cmd).await,
+            Command::Billing(cmd) => billing::run(&cli.global, cmd).await,
         }
     });
     match result {

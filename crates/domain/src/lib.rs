@@ -10,6 +10,7 @@
 //! - [`names`]: small validated identifiers (scheme names, OutId, sign names).
 //! - [`fusion`]: Fusion-Auth's scenes, policy graph, risk scoring and walker.
 //! - [`captcha`]: ALTCHA proof-of-work challenges, signed, session-bound, short-lived.
+//! - [`stats`]: what an attempt counts as (method, outcome, OS type, day) for statistics and billing.
 #![forbid(unsafe_code)]
 
 pub mod access_token;
@@ -20,6 +21,7 @@ pub mod fusion;
 pub mod names;
 pub mod phone;
 pub mod secrets;
+pub mod stats;
 pub mod template;
 
 pub use clock::{Clock, FakeClock, SystemClock};

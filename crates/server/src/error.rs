@@ -31,6 +31,9 @@ pub enum BizCode {
     /// `isv.RAM_PERMISSION_DENY`: the credentials may call the action, but not
     /// with these parameters (a send outside what temporary credentials grant).
     RamPermissionDeny,
+    /// `isv.OUT_OF_SERVICE`: the tenant's prepaid quota is used up and it is
+    /// refused when it is (`billing.refuse_when_empty`).
+    OutOfService,
 }
 
 impl BizCode {
@@ -53,6 +56,7 @@ impl BizCode {
             Self::BundleIdConflict => "isv.BUNDLE_ID_CONFLICT",
             Self::InvalidApp => "isv.INVALID_APP",
             Self::RamPermissionDeny => "isv.RAM_PERMISSION_DENY",
+            Self::OutOfService => "isv.OUT_OF_SERVICE",
         }
     }
 }

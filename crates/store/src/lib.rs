@@ -467,6 +467,59 @@ pub trait Maintenance: Send + Sync {
     async fn ping(&self) -> Result<()>;
 }
 
+/// Statistics of verification attempts, kept as rollups: one counter row per
+/// (tenant, method, day, scheme, scene, OS type), bumped by one upsert per attempt,
+/// so that queries read a few rows per day however many attempts there were.
+/// Counting is exact under concurrency (the upsert adds in the database).
+///
+/// SMS sends are counted by [`Codes::send_code`] itself as unknown, in its
+/// transaction, and moved to success or fail in the transaction that makes the
+/// message's status final (`settle_message`, `record_receipt`): once per message.
+#[async_trait]
+pub trait Statistics: Send + Sync {
+    /// Adds `n` attempts with `outcome` to the key's row. Durable when it returns.
+    async fn count_attempt(
+        &self,
+        key: StatKey,
+        outcome: numgate_domain::stats::Outcome,
+        n: u64,
+    ) -> Result<()>;
+    /// The tenant's attempts per day for days in `[from_day, to_day]` (`YYYY-MM-DD`)
+    /// that match the filter, by day; days without attempts are absent.
+    async fn query_statistics(
+        &self,
+        tenant_id: i64,
+        filter: StatFilter,
+        from_day: &str,
+        to_day: &str,
+    ) -> Result<Vec<DayStats>>;
+}
+
+/// Billing: resource plans, consumed before pay-as-you-go, and the units charged
+/// per month, method, scheme and scene. Only successes are charged (the caller
+/// charges them; an SMS is charged per segment by the transaction that records
+/// its delivery). Plan consumption is exact under concurrency: units are taken
+/// under the plan rows' locks (SQLite: its single writer), never beyond `total`.
+/// Amounts are not stored: a bill prices the units with the price list.
+#[async_trait]
+pub trait Billing: Send + Sync {
+    /// Stores the plan; its id.
+    async fn add_plan(&self, plan: NewPlan) -> Result<i64>;
+    /// The plans of a tenant (or all), by tenant, then oldest first.
+    async fn list_plans(&self, tenant_id: Option<i64>) -> Result<Vec<PlanRecord>>;
+    /// Units left in the tenant's plans of the method valid at `now`.
+    async fn plan_units_left(
+        &self,
+        tenant_id: i64,
+        method: numgate_domain::stats::Method,
+        now: Millis,
+    ) -> Result<u64>;
+    /// Charges the units: from plans first, the rest paid. Durable when it returns.
+    async fn charge(&self, charge: Charge) -> Result<Charged>;
+    /// The tenant's charged units of the month (`YYYY-MM`), by method, scheme, scene.
+    async fn monthly_usage(&self, tenant_id: i64, month: &str) -> Result<Vec<UsageRow>>;
+}
+
 /// Everything the service needs from storage.
 pub trait Store:
     Tenants
@@ -488,6 +541,8 @@ pub trait Store:
     + RiskLists
     + InboundSms
     + ConsoleUsers
+    + Statistics
+    + Billing
     + Maintenance
 {
 }
@@ -512,6 +567,8 @@ impl<T> Store for T where
         + RiskLists
         + InboundSms
         + ConsoleUsers
+        + Statistics
+        + Billing
         + Maintenance
 {
 }

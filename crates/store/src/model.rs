@@ -905,3 +905,137 @@ impl PurgeCutoffs {
         }
     }
 }
+
+/// The rollup row an attempt is counted in (see `numgate_domain::stats`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StatKey {
+    pub tenant_id: i64,
+    pub method: numgate_domain::stats::Method,
+    /// `YYYY-MM-DD` ([`numgate_domain::stats::Day::iso`]).
+    pub day: String,
+    /// The scheme code (the SchemeName for SMS, whose sends name no code).
+    pub scheme: String,
+    /// A Fusion-Auth scene code; empty for the other methods.
+    pub scene: String,
+    /// One of `numgate_domain::stats::OS_TYPES` or `unknown`.
+    pub os_type: String,
+}
+
+/// Which attempts a statistics query adds up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatFilter {
+    pub method: numgate_domain::stats::Method,
+    pub os_type: Option<String>,
+    pub scheme: Option<String>,
+    pub scene: Option<String>,
+}
+
+impl StatFilter {
+    pub fn method(method: numgate_domain::stats::Method) -> Self {
+        Self {
+            method,
+            os_type: None,
+            scheme: None,
+            scene: None,
+        }
+    }
+}
+
+/// One day's attempts of a statistics query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayStats {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub success: u64,
+    pub fail: u64,
+    pub unknown: u64,
+}
+
+/// The statistics key of an SMS send at `now` (its day in the budget's calendar).
+pub fn sms_stat_key(key: &CodeKey, now: Millis, utc_offset_ms: Millis) -> StatKey {
+    use numgate_domain::stats::{Day, Method, OS_UNKNOWN};
+    StatKey {
+        tenant_id: key.tenant_id,
+        method: Method::Sms,
+        day: Day::of(now, utc_offset_ms).iso(),
+        scheme: key.scheme.clone(),
+        scene: String::new(),
+        os_type: OS_UNKNOWN.to_owned(),
+    }
+}
+
+/// A resource plan to add: `total` verifications of a method, valid in
+/// `[valid_from, valid_until)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPlan {
+    pub tenant_id: i64,
+    pub method: numgate_domain::stats::Method,
+    pub total: u64,
+    pub valid_from: Millis,
+    pub valid_until: Millis,
+    pub created_at: Millis,
+}
+
+/// A stored resource plan and how much of it is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRecord {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub method: numgate_domain::stats::Method,
+    pub total: u64,
+    pub used: u64,
+    pub valid_from: Millis,
+    pub valid_until: Millis,
+    pub created_at: Millis,
+}
+
+/// Successes to charge: taken from the tenant's plans of the method valid at
+/// `now` (the one that runs out first, first), the rest paid as you go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charge {
+    pub tenant_id: i64,
+    pub method: numgate_domain::stats::Method,
+    /// `YYYY-MM`: the month of the bill.
+    pub month: String,
+    pub scheme: String,
+    pub scene: String,
+    pub units: u64,
+    pub now: Millis,
+}
+
+/// How a charge was covered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Charged {
+    pub plan_units: u64,
+    pub paid_units: u64,
+}
+
+/// A month's charged units of one method, scheme and scene.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageRow {
+    pub method: numgate_domain::stats::Method,
+    pub scheme: String,
+    pub scene: String,
+    pub plan_units: u64,
+    pub paid_units: u64,
+}
+
+/// The charge of a delivered SMS: its segments, in the month of `day`
+/// (`YYYY-MM-DD`), against plans valid at `at`.
+pub fn sms_charge(
+    tenant_id: i64,
+    scheme: Option<String>,
+    day: &str,
+    segments: u32,
+    at: Millis,
+) -> Charge {
+    Charge {
+        tenant_id,
+        method: numgate_domain::stats::Method::Sms,
+        month: day.get(..7).unwrap_or(day).to_owned(),
+        scheme: scheme.unwrap_or_default(),
+        scene: String::new(),
+        units: u64::from(segments),
+        now: at,
+    }
+}

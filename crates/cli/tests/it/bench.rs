@@ -280,3 +280,34 @@ fn bench_runs_whole_fusion_scenes_each_ending_with_the_phones_number() {
     assert_eq!(scenes["outcomes"]["PASS"], scenes["requests"], "{scenes}");
     assert!(scenes["ratio_to_noop"].as_f64().is_some(), "{v}");
 }
+
+#[test]
+fn bench_stats_records_rollups_and_times_30_day_queries() {
+    let out = Command::new(BIN)
+        .args([
+            "bench-stats",
+            "--attempts",
+            "27000",
+            "--days",
+            "30",
+            "--tenants",
+            "2",
+            "--queries",
+            "20",
+            "--json",
+        ])
+        .env_remove("NUMGATE_CONFIG")
+        .output()
+        .expect("run numgate bench-stats");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // 2 tenants × 30 days × 30 keys (4 schemes: one-click, check, 5 scenes;
+    // SMS for 2 of them) = 1,800 rows of 15 attempts each: half per tenant.
+    assert_eq!(r["rollup_rows"], 1_800, "{r}");
+    assert_eq!(r["first_tenant_attempts"], 13_500, "{r}");
+    assert!(r["p99_ms"].as_f64().unwrap() > 0.0, "{r}");
+}

@@ -2,6 +2,7 @@
 
 mod admin;
 mod bench;
+mod billing;
 mod cluster;
 mod crash;
 mod policy;

@@ -11,6 +11,8 @@ mod get_fusion_auth_token;
 mod get_mobile;
 mod get_phone_with_token;
 mod get_sms_auth_tokens;
+mod query_gate_verify_billing_public;
+mod query_gate_verify_statistic_public;
 mod query_send_details;
 mod send_sms_verify_code;
 mod verify_mobile;
@@ -52,6 +54,8 @@ pub enum Action {
     VerifyWithFusionAuthToken,
     GetSmsAuthTokens,
     VerifySmsCode,
+    QueryGateVerifyStatisticPublic,
+    QueryGateVerifyBillingPublic,
 }
 
 impl Action {
@@ -73,6 +77,8 @@ impl Action {
             "VerifyWithFusionAuthToken" => Self::VerifyWithFusionAuthToken,
             "GetSmsAuthTokens" => Self::GetSmsAuthTokens,
             "VerifySmsCode" => Self::VerifySmsCode,
+            "QueryGateVerifyStatisticPublic" => Self::QueryGateVerifyStatisticPublic,
+            "QueryGateVerifyBillingPublic" => Self::QueryGateVerifyBillingPublic,
             _ => return None,
         })
     }
@@ -95,6 +101,8 @@ impl Action {
             Self::VerifyWithFusionAuthToken => "VerifyWithFusionAuthToken",
             Self::GetSmsAuthTokens => "GetSmsAuthTokens",
             Self::VerifySmsCode => "VerifySmsCode",
+            Self::QueryGateVerifyStatisticPublic => "QueryGateVerifyStatisticPublic",
+            Self::QueryGateVerifyBillingPublic => "QueryGateVerifyBillingPublic",
         }
     }
 
@@ -123,6 +131,12 @@ impl Action {
             }
             Self::GetSmsAuthTokens => get_sms_auth_tokens::run(state, caller, params).await,
             Self::VerifySmsCode => verify_sms_code::run(state, caller, params).await,
+            Self::QueryGateVerifyStatisticPublic => {
+                query_gate_verify_statistic_public::run(state, caller, params).await
+            }
+            Self::QueryGateVerifyBillingPublic => {
+                query_gate_verify_billing_public::run(state, caller, params).await
+            }
         }
     }
 }

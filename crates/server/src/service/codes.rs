@@ -84,6 +84,7 @@ fn refused(reason: &'static str, code: BizCode, message: &str) -> ApiError {
 /// country, conversion, the tenant's daily budget). Answers once that is committed.
 pub async fn send(state: &AppState, tenant_id: i64, req: SendCode) -> Result<Sent, ApiError> {
     let cfg = &state.config.sms;
+    super::billing::ensure_quota(state, tenant_id, numgate_domain::stats::Method::Sms).await?;
     if !cfg
         .allowed_countries
         .iter()

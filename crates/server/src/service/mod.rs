@@ -1,6 +1,7 @@
 //! The service functions: the rules of each operation, called by the Open API
 //! actions, the CLI and (later) the console, so that no rule exists twice.
 
+pub mod billing;
 pub mod carrier_tokens;
 pub mod codes;
 pub mod fusion;
@@ -10,3 +11,4 @@ pub mod policies;
 pub mod schemes;
 pub mod send_details;
 pub mod sms_auth;
+pub mod stats;

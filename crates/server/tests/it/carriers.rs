@@ -59,15 +59,15 @@ scopes = ["number-verification:verify", "number-verification:device-phone-number
 
 const PACKAGE: &str = "com.acme.app";
 
-struct World {
-    app: TestApp,
-    sim: String,
-    scheme: String,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
+    pub(crate) sim: String,
+    pub(crate) scheme: String,
     app_key: Vec<u8>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     world_with(|_| {}).await
 }
 
@@ -158,7 +158,7 @@ fn device(addr: &str) -> reqwest::Client {
 
 impl World {
     /// The device on 127.0.0.31 gets a China Mobile token for `purpose`.
-    async fn cm_token(&self, purpose: &str) -> String {
+    pub(crate) async fn cm_token(&self, purpose: &str) -> String {
         let r: Value = device("127.0.0.31")
             .post(format!("{}/cm/token", self.sim))
             .json(&json!({"app_id": "300011", "purpose": purpose}))
@@ -202,7 +202,7 @@ impl World {
         (r.status().as_u16(), r.json().await.unwrap())
     }
 
-    async fn mint(&self, carrier: &str, carrier_token: &str, purpose: &str) -> String {
+    pub(crate) async fn mint(&self, carrier: &str, carrier_token: &str, purpose: &str) -> String {
         let (status, body) = self
             .mint_with(
                 &self.app_key.clone(),
@@ -217,7 +217,7 @@ impl World {
     }
 }
 
-async fn call(api: &OpenApi, action: &str, params: &[(&str, &str)]) -> Value {
+pub(crate) async fn call(api: &OpenApi, action: &str, params: &[(&str, &str)]) -> Value {
     let p: BTreeMap<String, String> = params
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -505,10 +505,10 @@ async fn every_carrier_fault_gives_a_documented_answer_in_bounded_time() {
     }
 }
 
-const SITE: &str = "https://shop.acme.example";
+pub(crate) const SITE: &str = "https://shop.acme.example";
 
 impl World {
-    async fn web_scheme(&self) -> String {
+    pub(crate) async fn web_scheme(&self) -> String {
         let req = CreateVerifyScheme {
             auth_type: Some("1,2".into()),
             ..CreateVerifyScheme::web("h5", "Acme", &format!("{SITE}/login"), SITE)
@@ -519,7 +519,7 @@ impl World {
     }
 
     /// GetAuthToken for the page: (AccessToken, JwtToken).
-    async fn auth_tokens(&self, scheme: &str, biz_type: &str) -> (String, String) {
+    pub(crate) async fn auth_tokens(&self, scheme: &str, biz_type: &str) -> (String, String) {
         let url = format!("{SITE}/login");
         let r = call(
             &self.app.client(),
@@ -541,7 +541,12 @@ impl World {
     }
 
     /// The JS SDK's confirmation from the page's browser on bearer 127.0.0.31.
-    async fn confirm(&self, tokens: &(String, String), digits: &str, origin: &str) -> (u16, Value) {
+    pub(crate) async fn confirm(
+        &self,
+        tokens: &(String, String),
+        digits: &str,
+        origin: &str,
+    ) -> (u16, Value) {
         let carrier_token = self.cm_token("login").await;
         let r = device("127.0.0.31")
             .post(format!("{}/client/v1/h5/confirm", self.app.endpoint))

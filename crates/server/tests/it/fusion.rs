@@ -44,10 +44,10 @@ scopes = ["sim-swap", "sim-swap:retrieve-date"]
 const PACKAGE: &str = "com.acme.fusion";
 const SIGN: &str = "0123456789abcdef0123456789abcdef";
 
-struct World {
-    app: TestApp,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
     sim: String,
-    token: String,
+    pub(crate) token: String,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -61,7 +61,7 @@ async fn call(api: &OpenApi, action: &str, params: &[(&str, &str)]) -> Value {
     serde_json::from_slice(&body).unwrap()
 }
 
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sim = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -134,7 +134,7 @@ async fn world() -> World {
 }
 
 /// A phone on a bearer address, talking to numgate and its carrier.
-struct Phone {
+pub(crate) struct Phone {
     http: reqwest::Client,
     numgate: String,
     sim: String,
@@ -142,7 +142,7 @@ struct Phone {
 }
 
 impl Phone {
-    fn new(w: &World, bearer: &str) -> Phone {
+    pub(crate) fn new(w: &World, bearer: &str) -> Phone {
         Phone {
             http: reqwest::Client::builder()
                 .local_address(Some(bearer.parse().unwrap()))
@@ -166,7 +166,7 @@ impl Phone {
         (r.status().as_u16(), r.json().await.unwrap())
     }
 
-    async fn start(&mut self, token: &str, scene: &str, extra: Value) -> Value {
+    pub(crate) async fn start(&mut self, token: &str, scene: &str, extra: Value) -> Value {
         let mut body = json!({"Token": token, "Scene": scene, "DeviceId": "device-1"});
         for (k, v) in extra.as_object().unwrap() {
             body[k] = v.clone();
@@ -183,14 +183,14 @@ impl Phone {
         self.post("/client/v1/fusion/step", body).await
     }
 
-    async fn step(&self, action: Value) -> Value {
+    pub(crate) async fn step(&self, action: Value) -> Value {
         let (status, v) = self.act(action).await;
         assert_eq!(status, 200, "{v}");
         v
     }
 
     /// Asks the offered carrier for a one-click token over the bearer.
-    async fn carrier_token(&self, offered: &Value, purpose: &str) -> Value {
+    pub(crate) async fn carrier_token(&self, offered: &Value, purpose: &str) -> Value {
         let c = &offered["Carriers"][0];
         let r: Value = self
             .http
@@ -218,7 +218,7 @@ fn solve(challenge: &Value) -> String {
     payload(&c, n, Duration::ZERO)
 }
 
-async fn redeem(api: &OpenApi, verify_token: &str) -> Value {
+pub(crate) async fn redeem(api: &OpenApi, verify_token: &str) -> Value {
     call(
         api,
         "VerifyWithFusionAuthToken",

@@ -1,6 +1,7 @@
 //! numgate server integration tests: the real server on port 0 with a fresh data
 //! directory, spoken to over HTTP by the Rust client and the official Python SDK.
 
+mod billing;
 mod browser;
 mod captcha;
 mod carriers;
@@ -16,3 +17,4 @@ mod schemes;
 mod sdk;
 mod sms_auth;
 mod sms_guards;
+mod statistics;

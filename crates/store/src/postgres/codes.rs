@@ -2,6 +2,7 @@
 //! checking, correct with any number of nodes sending and checking at once.
 
 use async_trait::async_trait;
+use numgate_domain::stats::Outcome;
 use sqlx::postgres::PgRow;
 use sqlx::PgConnection;
 
@@ -161,6 +162,10 @@ async fn send(conn: &mut PgConnection, new: &NewCode) -> Result<SendOutcome> {
         }
         return Ok(refusal);
     }
+    // Counted as unknown until its final status moves it (see `Statistics`); last,
+    // so that the counter row's lock is held briefly.
+    let stat = crate::sms_stat_key(key, now, new.guards.utc_offset_ms);
+    super::stats::bump(&mut sp, &stat, Outcome::Unknown, 1).await?;
     sp.commit().await.map_err(map_err)?;
     Ok(if throttled {
         SendOutcome::SentThrottled
@@ -203,8 +208,8 @@ async fn store(conn: &mut PgConnection, new: &NewCode) -> Result<()> {
     .map_err(map_err)?;
     sqlx::query(
         "INSERT INTO send_records (tenant_id, biz_id, country_code, phone, status, \
-         template_code, sign_name, content, out_id, sent_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         template_code, sign_name, content, out_id, sent_at, stat_scheme, stat_day) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(key.tenant_id)
     .bind(&new.biz_id)
@@ -216,6 +221,8 @@ async fn store(conn: &mut PgConnection, new: &NewCode) -> Result<()> {
     .bind(&new.masked_content)
     .bind(&new.out_id)
     .bind(now)
+    .bind(&key.scheme)
+    .bind(crate::sms_stat_key(key, now, new.guards.utc_offset_ms).day)
     .execute(&mut *conn)
     .await
     .map_err(map_err)?;

@@ -178,21 +178,30 @@ async fn finish(
     } else {
         SendStatus::Failed
     };
-    let changed = sqlx::query(
+    let changed: Option<(Option<String>, Option<String>)> = sqlx::query_as(
         "UPDATE send_records SET status = $1, received_at = $2, err_code = $3 \
-         WHERE biz_id = $4 AND status = $5",
+         WHERE biz_id = $4 AND status = $5 RETURNING stat_scheme, stat_day",
     )
     .bind(status as i16)
     .bind(at)
     .bind(err_code)
     .bind(t.biz_id)
     .bind(SendStatus::Waiting as i16)
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await
-    .map_err(map_err)?
-    .rows_affected();
-    if changed == 0 {
+    .map_err(map_err)?;
+    let Some(stat) = changed else {
         return Ok(false);
+    };
+    // The send was counted as unknown (records from before statistics were not).
+    let (scheme, stat_day) = stat;
+    if let (Some(scheme), Some(stat_day)) = (&scheme, stat_day) {
+        super::stats::settle_sms(&mut *conn, t.tenant_id, scheme, &stat_day, delivered).await?;
+    }
+    // Billed per delivered segment, in the month of the delivery's day.
+    if let (true, Some(day)) = (delivered, day) {
+        let charge = crate::sms_charge(t.tenant_id, scheme, day, t.segments, at);
+        super::billing::charge_in(&mut *conn, &charge).await?;
     }
     if let (true, Some(day)) = (delivered, day) {
         sqlx::query(

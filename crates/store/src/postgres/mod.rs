@@ -15,6 +15,7 @@
 mod access_keys;
 mod attempts;
 mod audit;
+mod billing;
 mod catalog;
 mod codes;
 mod deliveries;
@@ -29,6 +30,7 @@ mod queue;
 mod risk;
 mod schemes;
 mod sessions;
+mod stats;
 mod tenants;
 mod tokens;
 mod users;

@@ -1,6 +1,7 @@
 //! Verification codes in SQLite: sending (limits, code, record, queue) and checking.
 
 use async_trait::async_trait;
+use numgate_domain::stats::Outcome;
 use rusqlite::{params, Connection, Row};
 
 use super::{all, col, execute, exists, guards, map_err, one, optional, to_u64, SqliteStore};
@@ -151,11 +152,12 @@ fn send(conn: &Connection, new: &NewCode) -> Result<SendOutcome> {
             new.out_id
         ],
     )?;
+    let stat = crate::sms_stat_key(key, now, new.guards.utc_offset_ms);
     execute(
         conn,
         "INSERT INTO send_records (tenant_id, biz_id, country_code, phone, status, \
-         template_code, sign_name, content, out_id, sent_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         template_code, sign_name, content, out_id, sent_at, stat_scheme, stat_day) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         params![
             key.tenant_id,
             new.biz_id,
@@ -166,9 +168,13 @@ fn send(conn: &Connection, new: &NewCode) -> Result<SendOutcome> {
             new.sign_name,
             new.masked_content,
             new.out_id,
-            now
+            now,
+            key.scheme,
+            stat.day
         ],
     )?;
+    // Counted as unknown until its final status moves it (see `Statistics`).
+    super::stats::bump(conn, &stat, Outcome::Unknown, 1)?;
     execute(
         conn,
         "INSERT INTO sms_queue (tenant_id, biz_id, country_code, phone, sealed_text, state, \

@@ -167,10 +167,10 @@ fn finish(
     } else {
         SendStatus::Failed
     };
-    let changed = execute(
+    let changed: Option<(Option<String>, Option<String>)> = optional(
         conn,
         "UPDATE send_records SET status = ?, received_at = ?, err_code = ? \
-         WHERE biz_id = ? AND status = ?",
+         WHERE biz_id = ? AND status = ? RETURNING stat_scheme, stat_day",
         params![
             status as i64,
             at,
@@ -178,9 +178,22 @@ fn finish(
             t.biz_id,
             SendStatus::Waiting as i64
         ],
+        |row| Ok((row.get(0).map_err(map_err)?, row.get(1).map_err(map_err)?)),
     )?;
-    if changed == 0 {
+    let Some(stat) = changed else {
         return Ok(false);
+    };
+    // The send was counted as unknown (records from before statistics were not).
+    let (scheme, stat_day) = stat;
+    if let (Some(scheme), Some(stat_day)) = (&scheme, stat_day) {
+        super::stats::settle_sms(conn, t.tenant_id, scheme, &stat_day, delivered)?;
+    }
+    // Billed per delivered segment, in the month of the delivery's day.
+    if let (true, Some(day)) = (delivered, day) {
+        super::billing::charge_in(
+            conn,
+            &crate::sms_charge(t.tenant_id, scheme, day, t.segments, at),
+        )?;
     }
     if let (true, Some(day)) = (delivered, day) {
         execute(

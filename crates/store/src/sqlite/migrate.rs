@@ -43,7 +43,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "sms_delivery",
         sql: include_str!("../../migrations/sqlite/0007_sms_delivery.sql"),
     },
-    // Version 8 is the statistics branch's migration; the two are merged in order.
+    Migration {
+        version: 8,
+        name: "statistics_billing",
+        sql: include_str!("../../migrations/sqlite/0008_statistics_billing.sql"),
+    },
     Migration {
         version: 9,
         name: "console_users",

@@ -13,6 +13,7 @@
 mod access_keys;
 mod attempts;
 mod audit;
+mod billing;
 mod catalog;
 mod codes;
 mod deliveries;
@@ -28,6 +29,7 @@ mod readers;
 mod risk;
 mod schemes;
 mod sessions;
+mod stats;
 mod tenants;
 mod tokens;
 mod users;

@@ -3,6 +3,7 @@
 //! is set), and the tests particular to each backend.
 
 mod attempts;
+mod billing;
 mod codes;
 mod deliveries;
 mod fusion_schemes;
@@ -17,6 +18,7 @@ mod risk;
 mod schemes;
 mod sessions;
 mod sqlite;
+mod statistics;
 mod support;
 mod tenants;
 mod tokens;

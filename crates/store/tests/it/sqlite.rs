@@ -350,7 +350,10 @@ async fn without_migrating_an_older_schema_is_refused_and_migrate_applies_it() {
     let before = store.schema_status().await.unwrap();
     assert_eq!(before.current, 0);
     assert!(before.needs_migration());
-    assert_eq!(store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6, 7, 9]);
+    assert_eq!(
+        store.migrate().await.unwrap(),
+        vec![1, 2, 3, 4, 5, 6, 7, 8, 9]
+    );
     assert!(store.schema_status().await.unwrap().is_up_to_date());
     assert!(store.migrate().await.unwrap().is_empty());
     // The running store's writer uses the migrated schema at once.

@@ -134,6 +134,7 @@ pub enum StartError {
 
 /// Starts a run and takes it to its first client step.
 pub async fn start(state: &AppState, s: Start) -> Result<(Session, Step), StartError> {
+    super::billing::ensure_quota(state, s.tenant_id, numgate_domain::stats::Method::Fusion).await?;
     let graph = graph_in_force(state, s.tenant_id, &s.scheme, s.scene).await?;
     let (walker, first) =
         begin(&graph, s.scene, s.number).map_err(|e| StartError::Input(e.to_string()))?;
@@ -303,6 +304,23 @@ async fn finish(state: &AppState, session: &Session, step: &Step) -> Result<(), 
         Step::Refused { .. } => "refused",
         _ => return Ok(()),
     };
+    // The scene's statistics: passed is a success, refused a fail; the OS is the
+    // scheme's platform.
+    let platform = state
+        .store
+        .find_fusion_scheme(session.tenant_id, &session.scheme)
+        .await?
+        .map(|s| s.platform);
+    let scene = session.scene().code().to_string();
+    let attempt = super::stats::Attempt {
+        tenant_id: session.tenant_id,
+        method: numgate_domain::stats::Method::Fusion,
+        scheme: &session.scheme,
+        scene: &scene,
+        os: platform.as_deref(),
+    };
+    let passed = numgate_domain::stats::Outcome::fusion(outcome == "pass");
+    super::stats::count(state, attempt, passed).await;
     let scores = facts::scores(&session.run.trace);
     let fired: Vec<_> = session
         .run

@@ -1,0 +1,173 @@
+//! Billing: successes charged to resource plans first and then paid as you go,
+//! the quota check of tenants refused when their prepaid quota is gone, and the
+//! monthly bill (`QueryGateVerifyBillingPublic`, `numgate billing bill`).
+//!
+//! Only successes are charged (`Outcome::billable`): [`super::stats::count`]
+//! charges one unit of a one-click, number check or Fusion-Auth success; an SMS
+//! is charged per delivered segment by the store, in the transaction that
+//! records the delivery. Money is in 1/10000 yuan, as integers.
+
+use numgate_domain::stats::Method;
+use numgate_store::{Charge, Store, UsageRow};
+
+use crate::config::BillingConfig;
+
+use crate::error::{ApiError, BizCode};
+use crate::state::AppState;
+
+/// Refuses (`isv.OUT_OF_SERVICE`) a tenant listed in `billing.refuse_when_empty`
+/// whose valid plans of the method have no units left; called before the work.
+pub async fn ensure_quota(
+    state: &AppState,
+    tenant_id: i64,
+    method: Method,
+) -> Result<(), ApiError> {
+    let refused = &state.config.billing.refuse_when_empty;
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let Some(tenant) = state.store.find_tenant_by_id(tenant_id).await? else {
+        return Ok(());
+    };
+    if !refused.contains(&tenant.name) {
+        return Ok(());
+    }
+    let now = state.clock.now_millis();
+    if state.store.plan_units_left(tenant_id, method, now).await? == 0 {
+        return Err(ApiError::biz(
+            BizCode::OutOfService,
+            "the prepaid quota of this verification method is used up",
+        ));
+    }
+    Ok(())
+}
+
+/// Charges one success. The verification has happened: a failure to charge is
+/// logged, not answered as the attempt's error.
+pub async fn charge(state: &AppState, tenant_id: i64, method: Method, scheme: &str, scene: &str) {
+    let charge = Charge {
+        tenant_id,
+        method,
+        month: super::stats::today(state).month(),
+        scheme: scheme.to_owned(),
+        scene: scene.to_owned(),
+        units: 1,
+        now: state.clock.now_millis(),
+    };
+    if let Err(e) = state.store.charge(charge).await {
+        tracing::error!(error = %e, %method, "a success was not charged");
+    }
+}
+
+/// One line of a monthly bill: a method's paid units of one scheme and scene.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillLine {
+    pub method: Method,
+    /// The scheme code (the SchemeName for SMS).
+    pub scheme: String,
+    pub scheme_name: String,
+    pub app_name: String,
+    pub scene: String,
+    pub plan_units: u64,
+    pub paid_units: u64,
+    /// 1/10000 yuan.
+    pub unit_price: u64,
+    /// `paid_units × unit_price`, 1/10000 yuan.
+    pub amount: u64,
+}
+
+/// The tenant's bill of `month` (`YYYY-MM`), for one method or all.
+/// Takes the store and the price list (not the server's state): the CLI makes
+/// bills too.
+pub async fn bill(
+    store: &dyn Store,
+    prices: &BillingConfig,
+    tenant_id: i64,
+    month: &str,
+    method: Option<Method>,
+) -> Result<Vec<BillLine>, ApiError> {
+    let rows = store.monthly_usage(tenant_id, month).await?;
+    let mut lines = Vec::new();
+    for UsageRow {
+        method: m,
+        scheme,
+        scene,
+        plan_units,
+        paid_units,
+    } in rows
+    {
+        if method.is_some_and(|want| want != m) {
+            continue;
+        }
+        let (scheme_name, app_name) = names(store, tenant_id, m, &scheme).await?;
+        let unit_price = prices.price(m);
+        lines.push(BillLine {
+            method: m,
+            scheme,
+            scheme_name,
+            app_name,
+            scene,
+            plan_units,
+            paid_units,
+            unit_price,
+            amount: paid_units.saturating_mul(unit_price),
+        });
+    }
+    Ok(lines)
+}
+
+/// The scheme's name and app name (empty when it is gone).
+async fn names(
+    store: &dyn Store,
+    tenant_id: i64,
+    method: Method,
+    scheme: &str,
+) -> Result<(String, String), ApiError> {
+    Ok(match method {
+        Method::Sms => (scheme.to_owned(), String::new()),
+        Method::Fusion => store
+            .find_fusion_scheme(tenant_id, scheme)
+            .await?
+            .map(|s| (s.name, s.app_name))
+            .unwrap_or_default(),
+        _ => store
+            .find_scheme(tenant_id, scheme)
+            .await?
+            .map(|s| (s.name, s.app_name))
+            .unwrap_or_default(),
+    })
+}
+
+/// What a line bills, in words: Alibaba's item names.
+pub fn item_name(method: Method) -> &'static str {
+    match method {
+        Method::OneClick => "一键登录",
+        Method::NumberCheck => "本机号码校验",
+        Method::Sms => "短信认证",
+        Method::Fusion => "融合认证",
+    }
+}
+
+/// 1/10000 yuan as a decimal yuan string: 300 → `0.03`, 12345 → `1.2345`.
+pub fn yuan(amount: u64) -> String {
+    let (whole, frac) = (amount / 10_000, amount % 10_000);
+    if frac == 0 {
+        return whole.to_string();
+    }
+    let frac = format!("{frac:04}");
+    format!("{whole}.{}", frac.trim_end_matches('0'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yuan;
+
+    #[test]
+    fn amounts_print_as_yuan_without_floats() {
+        assert_eq!(yuan(0), "0");
+        assert_eq!(yuan(300), "0.03");
+        assert_eq!(yuan(450), "0.045");
+        assert_eq!(yuan(12_345), "1.2345");
+        assert_eq!(yuan(20_000), "2");
+    }
+}
