@@ -371,14 +371,10 @@ async fn kill_9_of_one_node_under_sdk_load_loses_nothing_acknowledged() {
     let script = crate::proc::repo().join("crates/cli/tests/sdk/cluster_load.py");
     let mut load = std::process::Command::new(&python)
         .arg(&script)
-        .args([
-            "--endpoints",
-            &endpoints.join(","),
-            "--key-id",
-            &c.key_id,
-            "--key-secret",
-            &c.key_secret,
-        ])
+        .args(["--endpoints", &endpoints.join(",")])
+        // `--name=value`: a secret may begin with `-`, which argparse takes for an option.
+        .arg(format!("--key-id={}", c.key_id))
+        .arg(format!("--key-secret={}", c.key_secret))
         .args([
             "--seconds",
             "8",

@@ -441,8 +441,8 @@ async fn official_sdk(app: &TestApp, algorithm: &str, calls: &[String]) -> Optio
     let mut cmd = tokio::process::Command::new(python);
     cmd.arg(script)
         .args(["--endpoint", app.endpoint.trim_start_matches("http://")])
-        .args(["--key-id", &app.key_id])
-        .args(["--key-secret", &app.key_secret])
+        .arg(format!("--key-id={}", app.key_id))
+        .arg(format!("--key-secret={}", app.key_secret))
         .args(["--algorithm", algorithm])
         .args(calls)
         .env("PYTHONDONTWRITEBYTECODE", "1")

@@ -92,8 +92,9 @@ impl Sdk {
         let mut cmd = Command::new(&self.python);
         cmd.arg(script)
             .args(["--endpoint", &self.endpoint])
-            .args(["--key-id", &self.key_id])
-            .args(["--key-secret", &self.key_secret])
+            // `--name=value`: a secret may begin with `-`, which argparse takes for an option.
+            .arg(format!("--key-id={}", self.key_id))
+            .arg(format!("--key-secret={}", self.key_secret))
             .args(["--algorithm", self.algorithm])
             .args(&self.patches)
             .args(calls)
