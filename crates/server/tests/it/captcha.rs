@@ -138,11 +138,15 @@ async fn a_tampered_altcha_payload_is_refused_by_numgate_and_the_library() {
 
     let mut number = solved.clone();
     number["number"] = json!(n + 1);
+    // Another first hex digit: each field really changes, whatever it began with.
+    let changed = |s: &str| {
+        let first = if s.starts_with('0') { '1' } else { '0' };
+        format!("{first}{}", &s[1..])
+    };
     let mut salt = solved.clone();
-    let first = if c.salt.starts_with('0') { '1' } else { '0' };
-    salt["salt"] = json!(format!("{first}{}", &c.salt[1..]));
+    salt["salt"] = json!(changed(&c.salt));
     let mut signature = solved.clone();
-    signature["signature"] = json!(format!("{first}{}", &c.signature[1..]));
+    signature["signature"] = json!(changed(&c.signature));
     for (what, t, refusal) in [
         ("number", number, CaptchaError::Solution),
         ("salt", salt, CaptchaError::Solution),
