@@ -409,18 +409,27 @@ async fn the_message_reaches_the_outbox_and_send_details() {
         .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
         .format("%Y%m%d")
         .to_string();
-    let details = api
-        .query_send_details(&QuerySendDetails {
-            phone_number: p.clone(),
-            send_date: today,
-            page_size: 10,
-            current_page: 1,
-            biz_id: None,
-        })
-        .await
-        .unwrap();
-    assert_eq!(details.code, "OK", "{}", details.message);
-    assert_eq!(details.body.total_count, 1);
+    // The channel delivers first, then the dispatcher records it (in its own
+    // transaction, as a receipt would): the record says so a moment later.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let details = loop {
+        let details = api
+            .query_send_details(&QuerySendDetails {
+                phone_number: p.clone(),
+                send_date: today.clone(),
+                page_size: 10,
+                current_page: 1,
+                biz_id: None,
+            })
+            .await
+            .unwrap();
+        assert_eq!(details.code, "OK", "{}", details.message);
+        assert_eq!(details.body.total_count, 1);
+        if details.body.model[0].send_status == 3 || std::time::Instant::now() > deadline {
+            break details;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let d = &details.body.model[0];
     assert_eq!(d.send_status, 3, "delivered");
     assert_eq!(d.out_id.as_deref(), Some("order-7"));
