@@ -54,12 +54,10 @@ impl Default for DispatcherConfig {
     }
 }
 
-/// The calendar day (`YYYY-MM-DD`) of `millis` at `utc_offset_hours`.
+/// The calendar day (`YYYY-MM-DD`) of `millis` at `utc_offset_hours`: the
+/// domain's calendar, the one statistics and billing use.
 pub fn billing_day(millis: i64, utc_offset_hours: i32) -> String {
-    let shifted = millis + i64::from(utc_offset_hours) * 3_600_000;
-    chrono::DateTime::from_timestamp_millis(shifted)
-        .map(|t| t.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+    numgate_domain::stats::Day::of(millis, i64::from(utc_offset_hours) * 3_600_000).iso()
 }
 
 pub struct Dispatcher {
