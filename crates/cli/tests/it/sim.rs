@@ -170,14 +170,10 @@ async fn numgate_device_plays_the_h5_flow() {
                 "--endpoint",
                 &server.endpoint,
             ])
-            .args([
-                "--access-token",
-                access,
-                "--jwt-token",
-                jwt,
-                "--digits",
-                digits,
-            ])
+            // `--name=value`: a token may begin with `-`, which clap takes for an option.
+            .arg(format!("--access-token={access}"))
+            .arg(format!("--jwt-token={jwt}"))
+            .args(["--digits", digits])
             .output()
             .unwrap()
     };
