@@ -1,16 +1,72 @@
-//! The console's JSON API under `/console/api`. A tenant user sees their own
-//! tenant only; an operator names the tenant (`?tenant=`).
+//! The console's JSON API under `/console/api`. Every handler takes an
+//! [`ApiSession`] (a session, and the CSRF token on changes). A tenant user sees
+//! their own tenant only; an operator names the tenant (`?tenant=`). Changes go
+//! through the same service functions as the Open API, and are audited.
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::Json;
 use numgate_store::{ConsoleSession, Tenant, UserRole};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::session::{self, ConsoleError};
+use super::session::{ApiSession, ConsoleError};
+use crate::error::ApiError;
+use crate::service::audit::Actor;
 use crate::state::AppState;
 use crate::DEFAULT_TENANT;
+
+/// The audit log's name for a console user.
+pub fn actor(s: &ConsoleSession) -> Actor {
+    Actor::Console(s.user.name.clone())
+}
+
+/// Bad input from a console form: 400 with `code` and `message`.
+pub fn invalid(code: &str, message: impl Into<String>) -> ConsoleError {
+    ConsoleError::Invalid {
+        code: code.to_owned(),
+        message: message.into(),
+    }
+}
+
+impl From<ApiError> for ConsoleError {
+    /// An Open API rule's refusal keeps its code and message (which never
+    /// carry a secret); anything else is unexpected.
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::Business { code, message } => invalid(code.code(), message),
+            ApiError::Gateway(g) if g.http_status().is_client_error() => {
+                invalid(&g.code(), g.message())
+            }
+            other => ConsoleError::Unexpected(Box::new(other)),
+        }
+    }
+}
+
+/// `GET /console/api/tenants`: for an operator, every tenant's name and the
+/// default one; a tenant user sees only their own.
+pub async fn tenants(
+    State(state): State<AppState>,
+    ApiSession(s): ApiSession,
+) -> Result<Json<Value>, ConsoleError> {
+    let names: Vec<String> = match (s.user.role, s.user.tenant_id) {
+        (UserRole::Operator, _) => state
+            .store
+            .list_tenants()
+            .await?
+            .into_iter()
+            .map(|t| t.name)
+            .collect(),
+        (UserRole::Tenant, Some(id)) => state
+            .store
+            .find_tenant_by_id(id)
+            .await?
+            .into_iter()
+            .map(|t| t.name)
+            .collect(),
+        (UserRole::Tenant, None) => Vec::new(),
+    };
+    Ok(Json(json!({ "tenants": names, "default": DEFAULT_TENANT })))
+}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct TenantQuery {
@@ -20,9 +76,8 @@ pub struct TenantQuery {
 /// `GET /console/api/me`: the signed-in user and their tenant.
 pub async fn me(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    ApiSession(s): ApiSession,
 ) -> Result<Json<Value>, ConsoleError> {
-    let s = session::require_api(&state, &headers).await?;
     let tenant = match s.user.tenant_id {
         Some(id) => state.store.find_tenant_by_id(id).await?.map(|t| t.name),
         None => None,
@@ -38,10 +93,9 @@ pub async fn me(
 /// `GET /console/api/schemes[?tenant=NAME]`: the tenant's schemes.
 pub async fn schemes(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    ApiSession(s): ApiSession,
     Query(q): Query<TenantQuery>,
 ) -> Result<Json<Value>, ConsoleError> {
-    let s = session::require_api(&state, &headers).await?;
     let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;
     let schemes: Vec<Value> = state
         .store

@@ -1,8 +1,10 @@
-//! The console's languages: two embedded message tables (`web/console/messages/`),
-//! the language of a request (`?lang=`, else its cookie, else English), and the
-//! page templates filled from them.
+//! The console's languages: embedded message tables (`web/console/messages/`:
+//! the common strings and one folder per page), the language of a request
+//! (`?lang=`, else its cookie, else English), and the page templates filled from
+//! them.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// A language of the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,8 +13,57 @@ pub enum Lang {
     ZhCn,
 }
 
-const EN: &str = include_str!("../../../../web/console/messages/en.txt");
-const ZH_CN: &str = include_str!("../../../../web/console/messages/zh-CN.txt");
+/// The tables of one language: the common one, then one per page.
+macro_rules! tables {
+    ($lang:literal) => {
+        &[
+            include_str!(concat!("../../../../web/console/messages/", $lang, ".txt")),
+            include_str!(concat!(
+                "../../../../web/console/messages/overview/",
+                $lang,
+                ".txt"
+            )),
+            include_str!(concat!(
+                "../../../../web/console/messages/schemes/",
+                $lang,
+                ".txt"
+            )),
+            include_str!(concat!(
+                "../../../../web/console/messages/policies/",
+                $lang,
+                ".txt"
+            )),
+            include_str!(concat!(
+                "../../../../web/console/messages/sms/",
+                $lang,
+                ".txt"
+            )),
+            include_str!(concat!(
+                "../../../../web/console/messages/keys/",
+                $lang,
+                ".txt"
+            )),
+            include_str!(concat!(
+                "../../../../web/console/messages/risk/",
+                $lang,
+                ".txt"
+            )),
+            include_str!(concat!(
+                "../../../../web/console/messages/billing/",
+                $lang,
+                ".txt"
+            )),
+            include_str!(concat!(
+                "../../../../web/console/messages/audit/",
+                $lang,
+                ".txt"
+            )),
+        ]
+    };
+}
+
+const EN: &[&str] = tables!("en");
+const ZH_CN: &[&str] = tables!("zh-CN");
 
 impl Lang {
     pub fn parse(s: &str) -> Option<Lang> {
@@ -31,25 +82,34 @@ impl Lang {
         }
     }
 
-    fn table(self) -> &'static str {
+    /// The language's strings, parsed once.
+    pub fn table(self) -> &'static HashMap<&'static str, &'static str> {
+        static EN_TABLE: OnceLock<HashMap<&str, &str>> = OnceLock::new();
+        static ZH_TABLE: OnceLock<HashMap<&str, &str>> = OnceLock::new();
         match self {
-            Lang::En => EN,
-            Lang::ZhCn => ZH_CN,
+            Lang::En => EN_TABLE.get_or_init(|| messages(EN)),
+            Lang::ZhCn => ZH_TABLE.get_or_init(|| messages(ZH_CN)),
         }
     }
 
     /// The text of `key`; the key itself when missing (a test keeps the tables complete).
     pub fn text(self, key: &str) -> String {
-        messages(self.table())
+        self.table()
             .get(key)
             .map_or_else(|| key.to_owned(), |v| (*v).to_owned())
+    }
+
+    /// All the language's strings as a JSON object, for the pages' scripts.
+    pub fn json(self) -> String {
+        serde_json::to_string(self.table()).unwrap_or_else(|_| "{}".to_owned())
     }
 }
 
 /// `key = text` lines; `#` starts a comment line.
-fn messages(table: &'static str) -> HashMap<&'static str, &'static str> {
-    table
-        .lines()
+fn messages(tables: &[&'static str]) -> HashMap<&'static str, &'static str> {
+    tables
+        .iter()
+        .flat_map(|t| t.lines())
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter_map(|l| l.split_once('='))
@@ -103,12 +163,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn both_tables_have_the_same_keys() {
-        let mut en: Vec<_> = messages(EN).into_keys().collect();
-        let mut zh: Vec<_> = messages(ZH_CN).into_keys().collect();
-        en.sort_unstable();
-        zh.sort_unstable();
-        assert_eq!(en, zh);
+    fn both_languages_have_the_same_keys_in_each_table() {
+        for (en, zh) in EN.iter().zip(ZH_CN) {
+            let mut en: Vec<_> = messages(&[en]).into_keys().collect();
+            let mut zh: Vec<_> = messages(&[zh]).into_keys().collect();
+            en.sort_unstable();
+            zh.sort_unstable();
+            assert_eq!(en, zh);
+        }
+    }
+
+    #[test]
+    fn no_key_is_defined_twice() {
+        for tables in [EN, ZH_CN] {
+            let mut seen = std::collections::HashSet::new();
+            for line in tables.iter().flat_map(|t| t.lines()).map(str::trim) {
+                if let Some((k, _)) = line.split_once('=').filter(|_| !line.starts_with('#')) {
+                    assert!(seen.insert(k.trim()), "{k} is defined twice");
+                }
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! # Layout
 //! - [`auth`]: the sign-in page and form, sign-out.
 //! - [`session`]: cookies, the session of a request, CSRF checks.
-//! - [`pages`]: the pages behind sign-in (the overview for now).
+//! - [`pages`]: the pages behind sign-in: one layout, a body and a script each.
 //! - [`api`]: JSON under `/console/api`, scoped to the session's tenant.
 //! - [`i18n`]: English and Simplified Chinese message tables, templates.
 //! - [`password`]: argon2id hashes; [`users`]: creating users (CLI).
@@ -32,9 +32,12 @@ pub fn routes() -> Router<AppState> {
         .route("/console/login", get(auth::login_page).post(auth::sign_in))
         .route("/console/logout", post(auth::sign_out))
         .route("/console/api/me", get(api::me))
+        .route("/console/api/tenants", get(api::tenants))
         .route("/console/api/schemes", get(api::schemes))
         .route("/console/assets/console.css", get(css))
         .route("/console/assets/console.js", get(js))
+        .route("/console/assets/{file}", get(pages::script))
+        .route("/console/{page}", get(pages::named))
 }
 
 async fn css() -> impl IntoResponse {

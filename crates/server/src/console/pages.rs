@@ -1,7 +1,9 @@
-//! The console's pages behind sign-in. For now the overview: who is signed in,
-//! for which tenant; the real pages come next.
+//! The console's pages behind sign-in. Every page is the one layout
+//! (`web/console/layout.html`: header, sections, language, sign-out) around the
+//! page's own body (`web/console/pages/<page>.html`); the page's script
+//! (`web/console/js/<page>.js`) draws it from `/console/api`.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use numgate_store::UserRole;
@@ -11,15 +13,71 @@ use super::i18n::render;
 use super::session::{self, language, page_headers, ConsoleError};
 use crate::state::AppState;
 
-const OVERVIEW_HTML: &str = include_str!("../../../../web/console/overview.html");
+const LAYOUT_HTML: &str = include_str!("../../../../web/console/layout.html");
 
-/// `GET /console`: the overview placeholder.
+/// A page: its path segment (also its script's name), the key of its title,
+/// its body and its script.
+pub struct Page {
+    pub name: &'static str,
+    pub title_key: &'static str,
+    pub body: &'static str,
+    pub script: &'static str,
+}
+
+macro_rules! page {
+    ($name:literal, $title:literal) => {
+        Page {
+            name: $name,
+            title_key: $title,
+            body: include_str!(concat!("../../../../web/console/pages/", $name, ".html")),
+            script: include_str!(concat!("../../../../web/console/js/", $name, ".js")),
+        }
+    };
+}
+
+/// Every page of the console, in the order of the sections.
+pub const PAGES: &[Page] = &[
+    page!("overview", "overview"),
+    page!("schemes", "nav_schemes"),
+    page!("policies", "nav_policies"),
+    page!("sms", "nav_sms"),
+    page!("keys", "nav_keys"),
+    page!("risk", "nav_risk"),
+    page!("billing", "nav_billing"),
+    page!("audit", "nav_audit"),
+];
+
+pub fn find(name: &str) -> Option<&'static Page> {
+    PAGES.iter().find(|p| p.name == name)
+}
+
+/// `GET /console`: the overview.
 pub async fn overview(
+    state: State<AppState>,
+    headers: HeaderMap,
+    q: Query<LangQuery>,
+) -> Result<Response, ConsoleError> {
+    show(state, headers, q, "overview").await
+}
+
+/// `GET /console/{page}`.
+pub async fn named(
+    state: State<AppState>,
+    headers: HeaderMap,
+    q: Query<LangQuery>,
+    Path(name): Path<String>,
+) -> Result<Response, ConsoleError> {
+    show(state, headers, q, &name).await
+}
+
+async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<LangQuery>,
+    name: &str,
 ) -> Result<Response, ConsoleError> {
     let (_, s) = session::require_page(&state, &headers).await?;
+    let page = find(name).ok_or(ConsoleError::NotFound)?;
     let (lang, lang_cookie) = language(&state.config.console, &headers, q.lang.as_deref());
     let tenant = match s.user.tenant_id {
         Some(id) => state
@@ -34,14 +92,20 @@ pub async fn overview(
         UserRole::Operator => lang.text("role_operator"),
         UserRole::Tenant => lang.text("role_tenant"),
     };
+    // The body goes in before filling, so that its own `{{…}}` are filled too.
+    let template = LAYOUT_HTML.replace("{{body}}", page.body);
     let html = render(
-        OVERVIEW_HTML,
+        &template,
         lang,
         &[
+            ("page", page.name),
+            ("page_title", &lang.text(page.title_key)),
             ("user", &s.user.name),
             ("role", &role),
+            ("role_tag", s.user.role.as_str()),
             ("tenant", &tenant),
             ("csrf", &s.csrf_token),
+            ("messages", &lang.json()),
         ],
     );
     let mut res = (page_headers(), html).into_response();
@@ -49,4 +113,20 @@ pub async fn overview(
         res.headers_mut().append(header::SET_COOKIE, c);
     }
     Ok(res)
+}
+
+/// `GET /console/assets/{page}.js`: a page's script.
+pub async fn script(Path(file): Path<String>) -> Result<Response, ConsoleError> {
+    let page = file
+        .strip_suffix(".js")
+        .and_then(find)
+        .ok_or(ConsoleError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        page.script,
+    )
+        .into_response())
 }

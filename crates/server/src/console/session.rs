@@ -36,6 +36,10 @@ pub enum ConsoleError {
     /// 404.
     #[error("not found")]
     NotFound,
+    /// Bad input, or a change the rules refuse: 400 with a code (the Open API's
+    /// error code where the rule is the Open API's) and a message for the user.
+    #[error("{code}: {message}")]
+    Invalid { code: String, message: String },
     /// Logged with its cause; the client gets an opaque 500.
     #[error("console request failed")]
     Unexpected(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -65,6 +69,9 @@ impl IntoResponse for ConsoleError {
             ),
             ConsoleError::Forbidden => json(StatusCode::FORBIDDEN, "forbidden", "forbidden"),
             ConsoleError::NotFound => json(StatusCode::NOT_FOUND, "not_found", "not found"),
+            ConsoleError::Invalid { code, message } => {
+                json(StatusCode::BAD_REQUEST, &code, &message)
+            }
             ConsoleError::Unexpected(e) => {
                 tracing::error!(error = %e, cause = ?e.source(), "console request failed");
                 json(
@@ -179,6 +186,41 @@ pub async fn require_api(
         .await?
         .ok_or(ConsoleError::SignInApi)?
         .1)
+}
+
+/// The session of a console API call, as a handler's argument: 401 without a
+/// live session; for anything but GET and HEAD also 403 without the session's
+/// CSRF token (`X-CSRF-Token`). Every `/console/api` handler takes it, so no
+/// action runs without a session and no change without the token.
+pub struct ApiSession(pub ConsoleSession);
+
+impl axum::extract::FromRequestParts<AppState> for ApiSession {
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let s = require_api(state, &parts.headers).await?;
+        if !matches!(
+            parts.method,
+            axum::http::Method::GET | axum::http::Method::HEAD
+        ) {
+            check_csrf(&s, &parts.headers, None)?;
+        }
+        Ok(ApiSession(s))
+    }
+}
+
+/// The session of a state-changing API call whose CSRF token is right: 401
+/// without a session, 403 with a wrong or missing token.
+pub async fn require_change(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<ConsoleSession, ConsoleError> {
+    let s = require_api(state, headers).await?;
+    check_csrf(&s, headers, None)?;
+    Ok(s)
 }
 
 /// A state-changing request's CSRF token (the `X-CSRF-Token` header, else the

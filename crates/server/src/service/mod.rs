@@ -1,6 +1,7 @@
 //! The service functions: the rules of each operation, called by the Open API
-//! actions, the CLI and (later) the console, so that no rule exists twice.
+//! actions, the CLI and the console, so that no rule exists twice.
 
+pub mod audit;
 pub mod billing;
 pub mod carrier_tokens;
 pub mod codes;

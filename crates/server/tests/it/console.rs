@@ -16,16 +16,16 @@ use serde_json::Value;
 
 use crate::helpers::{spawn_app_with, TestApp};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// A console test world: the server (plain-HTTP cookies) and its data directory.
-async fn console_app() -> (TestApp, DataDir) {
+pub(crate) async fn console_app() -> (TestApp, DataDir) {
     let app = spawn_app_with(|c| c.console.secure_cookies = false).await;
     let data = open_data_dir(&app.config).await.unwrap();
     (app, data)
 }
 
-async fn add_user(app: &TestApp, data: &DataDir, name: &str, tenant: Option<&str>) {
+pub(crate) async fn add_user(app: &TestApp, data: &DataDir, name: &str, tenant: Option<&str>) {
     let role = if tenant.is_some() {
         UserRole::Tenant
     } else {
@@ -44,14 +44,14 @@ async fn add_user(app: &TestApp, data: &DataDir, name: &str, tenant: Option<&str
 }
 
 /// A browser stand-in: keeps cookies, follows no redirects.
-struct Browser {
+pub(crate) struct Browser {
     base: String,
     http: reqwest::Client,
     jar: HashMap<String, String>,
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Browser {
+    pub(crate) fn new(app: &TestApp) -> Browser {
         Browser {
             base: app.endpoint.clone(),
             http: reqwest::Client::builder()
@@ -62,7 +62,7 @@ impl Browser {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub(crate) fn cookie_header(&self) -> String {
         self.jar
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -70,7 +70,7 @@ impl Browser {
             .join("; ")
     }
 
-    fn keep_cookies(&mut self, res: &Response) {
+    pub(crate) fn keep_cookies(&mut self, res: &Response) {
         for c in res.headers().get_all(SET_COOKIE) {
             let c = c.to_str().unwrap();
             let (kv, attrs) = c.split_once(';').unwrap_or((c, ""));
@@ -83,7 +83,7 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Response {
+    pub(crate) async fn get(&mut self, path: &str) -> Response {
         let res = self
             .http
             .get(format!("{}{path}", self.base))
@@ -95,7 +95,7 @@ impl Browser {
         res
     }
 
-    async fn post(
+    pub(crate) async fn post(
         &mut self,
         path: &str,
         form: &[(&str, &str)],
@@ -115,20 +115,20 @@ impl Browser {
         res
     }
 
-    async fn text(&mut self, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn text(&mut self, path: &str) -> (StatusCode, String) {
         let res = self.get(path).await;
         (res.status(), res.text().await.unwrap())
     }
 
     /// The sign-in form's token, after loading the form.
-    async fn login_csrf(&mut self) -> String {
+    pub(crate) async fn login_csrf(&mut self) -> String {
         let (status, html) = self.text("/console/login").await;
         assert_eq!(status, StatusCode::OK);
         hidden_csrf(&html)
     }
 
     /// Loads the form and posts it; the answer (a 303 on success, else the form again).
-    async fn sign_in(&mut self, name: &str, password: &str) -> (StatusCode, String) {
+    pub(crate) async fn sign_in(&mut self, name: &str, password: &str) -> (StatusCode, String) {
         let csrf = self.login_csrf().await;
         let res = self
             .post(
@@ -140,7 +140,7 @@ impl Browser {
         (res.status(), res.text().await.unwrap())
     }
 
-    async fn json(&mut self, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn json(&mut self, path: &str) -> (StatusCode, Value) {
         let res = self.get(path).await;
         let status = res.status();
         (status, res.json().await.unwrap_or(Value::Null))
@@ -364,7 +364,16 @@ async fn no_console_page_or_action_without_a_session() {
         let res = b.get("/console").await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         assert_eq!(res.headers()[LOCATION], "/console/login");
-        for api in ["/console/api/me", "/console/api/schemes"] {
+        for page in numgate_server::console::pages::PAGES {
+            let res = b.get(&format!("/console/{}", page.name)).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", page.name);
+            assert_eq!(res.headers()[LOCATION], "/console/login");
+        }
+        for api in [
+            "/console/api/me",
+            "/console/api/schemes",
+            "/console/api/tenants",
+        ] {
             let (status, body) = b.json(api).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{api}");
             assert_eq!(body["error"], "unauthenticated");
@@ -520,24 +529,9 @@ async fn in_a_real_browser_a_user_signs_in_sees_the_overview_and_switches_langua
         .unwrap()
         .path()
         .ends_with("/console/login"));
-    c.find(Locator::Css("#name"))
-        .await
-        .unwrap()
-        .send_keys("alice")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("#submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(&c, "#name", "alice").await;
+    fill(&c, "#password", PASSWORD).await;
+    click(&c, "#submit").await;
     wait_text(&c, "#heading", |t| t == "Overview").await;
     assert_eq!(wait_text(&c, "#user", |t| !t.is_empty()).await, "alice");
     assert_eq!(
@@ -566,9 +560,45 @@ async fn in_a_real_browser_a_user_signs_in_sees_the_overview_and_switches_langua
     c.close().await.unwrap();
 }
 
+#[tokio::test]
+async fn in_a_real_browser_every_section_opens_from_the_navigation() {
+    let Some(path) = crate::browser::chromedriver() else {
+        return;
+    };
+    let (app, data) = console_app().await;
+    add_user(&app, &data, "alice", Some(DEFAULT_TENANT)).await;
+    let (_driver, c, _profile) = signed_in_browser(&path, &app, "alice").await;
+    for (nav, heading) in [
+        ("#nav-schemes", "Schemes"),
+        ("#nav-policies", "Policies"),
+        ("#nav-sms", "SMS"),
+        ("#nav-keys", "AccessKeys"),
+        ("#nav-risk", "Risk"),
+        ("#nav-billing", "Billing"),
+        ("#nav-audit", "Audit log"),
+        ("#nav-overview", "Overview"),
+    ] {
+        click(&c, nav).await;
+        wait_text(&c, "#heading", |t| t == heading).await;
+        let current = c
+            .find(fantoccini::Locator::Css(nav))
+            .await
+            .unwrap()
+            .attr("aria-current")
+            .await
+            .unwrap();
+        assert_eq!(current.as_deref(), Some("page"), "{nav}");
+    }
+    c.close().await.unwrap();
+}
+
 /// Waits until the element's text satisfies `ok`, up to 15 s; tolerates the
 /// page changing under it (a navigation makes a found element stale).
-async fn wait_text(c: &fantoccini::Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+pub(crate) async fn wait_text(
+    c: &fantoccini::Client,
+    css: &str,
+    ok: impl Fn(&str) -> bool,
+) -> String {
     let deadline = Instant::now() + Duration::from_secs(15);
     let mut last = String::new();
     loop {
@@ -586,4 +616,51 @@ async fn wait_text(c: &fantoccini::Client, css: &str, ok: impl Fn(&str) -> bool)
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// A signed-in browser page: headless Chromium through the sign-in form as
+/// `name` (who must exist), left on the overview. Keep the returned driver and
+/// profile alive while the client is used.
+pub(crate) async fn signed_in_browser(
+    driver_path: &str,
+    app: &TestApp,
+    name: &str,
+) -> (
+    crate::browser::Driver,
+    fantoccini::Client,
+    tempfile::TempDir,
+) {
+    let (driver, c, profile) = crate::browser::open_browser(driver_path).await;
+    c.goto(&format!("{}/console/login?lang=en", app.endpoint))
+        .await
+        .unwrap();
+    fill(&c, "#name", name).await;
+    fill(&c, "#password", PASSWORD).await;
+    click(&c, "#submit").await;
+    wait_text(&c, "#heading", |t| t == "Overview").await;
+    (driver, c, profile)
+}
+
+/// Types `text` into the element (waits up to 15 s for it to appear).
+pub(crate) async fn fill(c: &fantoccini::Client, css: &str, text: &str) {
+    let el = c
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    el.clear().await.unwrap();
+    el.send_keys(text).await.unwrap();
+}
+
+/// Clicks the element (waits up to 15 s for it to appear).
+pub(crate) async fn click(c: &fantoccini::Client, css: &str) {
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }

@@ -1,0 +1,2 @@
+// The policies page: drawn from /console/api, see console.js for the helpers.
+"use strict";
