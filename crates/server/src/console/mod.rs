@@ -6,16 +6,26 @@
 //! - [`auth`]: the sign-in page and form, sign-out.
 //! - [`session`]: cookies, the session of a request, CSRF checks.
 //! - [`pages`]: the pages behind sign-in: one layout, a body and a script each.
-//! - [`api`]: JSON under `/console/api`, scoped to the session's tenant.
+//! - [`api`]: JSON under `/console/api`, scoped to the session's tenant; each
+//!   section's own API in its module ([`overview`], [`schemes`], [`policies`],
+//!   [`sms`], [`keys`], [`risk`], [`billing`], [`audit`]).
 //! - [`i18n`]: English and Simplified Chinese message tables, templates.
 //! - [`password`]: argon2id hashes; [`users`]: creating users (CLI).
 
 pub mod api;
+pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod i18n;
+pub mod keys;
+pub mod overview;
 pub mod pages;
 pub mod password;
+pub mod policies;
+pub mod risk;
+pub mod schemes;
 pub mod session;
+pub mod sms;
 pub mod users;
 
 use axum::http::header;
@@ -38,6 +48,14 @@ pub fn routes() -> Router<AppState> {
         .route("/console/assets/console.js", get(js))
         .route("/console/assets/{file}", get(pages::script))
         .route("/console/{page}", get(pages::named))
+        .merge(overview::routes())
+        .merge(schemes::routes())
+        .merge(policies::routes())
+        .merge(sms::routes())
+        .merge(keys::routes())
+        .merge(risk::routes())
+        .merge(billing::routes())
+        .merge(audit::routes())
 }
 
 async fn css() -> impl IntoResponse {

@@ -1,0 +1,10 @@
+//! The audit section's JSON API (see [`super::api`] for the conventions).
+
+use axum::Router;
+
+use crate::state::AppState;
+
+/// The section's routes under `/console/api/audit`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}

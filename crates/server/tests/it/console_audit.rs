@@ -1,0 +1,1 @@
+//! The console's audit section, over HTTP and in headless Chromium.

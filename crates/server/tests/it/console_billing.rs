@@ -1,0 +1,1 @@
+//! The console's billing section, over HTTP and in headless Chromium.

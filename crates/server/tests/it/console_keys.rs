@@ -1,0 +1,1 @@
+//! The console's keys section, over HTTP and in headless Chromium.

@@ -1,0 +1,1 @@
+//! The console's overview section, over HTTP and in headless Chromium.

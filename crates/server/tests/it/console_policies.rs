@@ -1,0 +1,1 @@
+//! The console's policies section, over HTTP and in headless Chromium.

@@ -1,0 +1,1 @@
+//! The console's risk section, over HTTP and in headless Chromium.

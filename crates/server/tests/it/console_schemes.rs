@@ -1,0 +1,1 @@
+//! The console's schemes section, over HTTP and in headless Chromium.

@@ -1,0 +1,1 @@
+//! The console's sms section, over HTTP and in headless Chromium.
