@@ -312,7 +312,7 @@ fn actor() -> String {
         .map(|u| u.trim().to_owned())
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| "operator".to_owned());
-    format!("cli:{user}")
+    numgate_server::service::audit::Actor::Cli(user).tag()
 }
 
 fn when(ms: i64) -> String {

@@ -77,7 +77,10 @@ pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payloa
                     .store
                     .append_audit(AuditEntry {
                         tenant_id: caller.tenant.id,
-                        actor: format!("accesskey:{}", caller.access_key_id),
+                        actor: crate::service::audit::Actor::AccessKey(
+                            caller.access_key_id.clone(),
+                        )
+                        .tag(),
                         action: "fusion_scheme.create".into(),
                         target: format!("scheme {}", s.code),
                         before: None,

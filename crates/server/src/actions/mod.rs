@@ -59,6 +59,28 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in the order of API.md.
+    pub const ALL: [Action; 18] = [
+        Self::SendSmsVerifyCode,
+        Self::CheckSmsVerifyCode,
+        Self::QuerySendDetails,
+        Self::GetMobile,
+        Self::VerifyMobile,
+        Self::GetAuthToken,
+        Self::GetPhoneWithToken,
+        Self::VerifyPhoneWithToken,
+        Self::GetFusionAuthToken,
+        Self::VerifyWithFusionAuthToken,
+        Self::GetSmsAuthTokens,
+        Self::VerifySmsCode,
+        Self::CreateVerifyScheme,
+        Self::CreateSchemeConfig,
+        Self::DescribeVerifyScheme,
+        Self::DeleteVerifyScheme,
+        Self::QueryGateVerifyStatisticPublic,
+        Self::QueryGateVerifyBillingPublic,
+    ];
+
     pub fn from_name(name: &str) -> Option<Self> {
         Some(match name {
             "SendSmsVerifyCode" => Self::SendSmsVerifyCode,

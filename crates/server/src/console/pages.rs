@@ -45,6 +45,8 @@ pub const PAGES: &[Page] = &[
     page!("risk", "nav_risk"),
     page!("billing", "nav_billing"),
     page!("audit", "nav_audit"),
+    // Not a section: reached from the overview's API & SDK area.
+    page!("reference", "overview_reference"),
 ];
 
 pub fn find(name: &str) -> Option<&'static Page> {

@@ -193,7 +193,7 @@ async fn a_user_signs_in_and_sees_the_overview_with_their_tenant() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(">alice<"), "{html}");
     assert!(html.contains(&format!(">{DEFAULT_TENANT}<")), "{html}");
-    assert!(html.contains("This is the start of the console"), "{html}");
+    assert!(html.contains("id=\"api-sdk\""), "{html}");
 
     let (status, me) = b.json("/console/api/me").await;
     assert_eq!(status, StatusCode::OK);
@@ -501,7 +501,9 @@ async fn the_language_switch_changes_the_page_text() {
         overview.contains("<h1 id=\"heading\">概览</h1>"),
         "{overview}"
     );
-    assert!(overview.contains("这是控制台的起点"));
+    assert!(overview.contains("近 30 天"), "{overview}");
+    // The pages' scripts get the same language's strings.
+    assert!(overview.contains("融合认证"), "{overview}");
     let (_, overview) = b.text("/console?lang=en").await;
     assert!(
         overview.contains("<h1 id=\"heading\">Overview</h1>"),
@@ -546,7 +548,7 @@ async fn in_a_real_browser_a_user_signs_in_sees_the_overview_and_switches_langua
         .await
         .unwrap();
     wait_text(&c, "#heading", |t| t == "概览").await;
-    wait_text(&c, "#start-note", |t| t.contains("控制台的起点")).await;
+    wait_text(&c, "#card-sms h3", |t| t == "短信认证").await;
     // The choice stays across pages; sign-out needs the page's CSRF token and works.
     c.find(Locator::Css("#sign-out"))
         .await

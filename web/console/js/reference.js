@@ -1,0 +1,2 @@
+// The Open API reference: a static page, nothing to draw.
+"use strict";
