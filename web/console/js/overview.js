@@ -20,7 +20,7 @@
 
   // Stacked bars per day: success, fail, unknown; each bar carries its counts.
   function chart(m) {
-    const W = 640, H = 180, left = 36, bottom = 22, top = 10;
+    const W = 540, H = 170, left = 36, bottom = 22, top = 10;
     const n = m.days.length;
     const max = Math.max(1, ...m.days.map((d) => d.success + d.fail + d.unknown));
     const step = (W - left - 8) / n;
@@ -46,7 +46,8 @@
       // A transparent hit area, so that days without attempts show their tooltip too.
       g.append(el("rect", { x, width: bw, y: top, height: H - top - bottom, fill: "transparent" }));
       svg.append(g);
-      if (i === 0 || i === n - 1 || i % 7 === 0) {
+      // A date under every seventh day, counting back from today.
+      if ((n - 1 - i) % 7 === 0) {
         svg.append(el("text", { x, y: H - 6 }, d.day.slice(5)));
       }
     });

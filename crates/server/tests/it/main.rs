@@ -14,6 +14,7 @@ mod console_overview;
 mod console_policies;
 mod console_risk;
 mod console_schemes;
+mod console_screenshots;
 mod console_sms;
 mod fusion;
 mod fusion_policy;
