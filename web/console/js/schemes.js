@@ -53,6 +53,25 @@
     });
   }
 
+  // A form dialog, opened again until the server accepts it or it is cancelled:
+  // a refusal shows the server's message in the form, with what was typed kept.
+  async function untilAccepted(id, titleKey, fields, extra, send) {
+    let error = "";
+    for (;;) {
+      const answer = C.dialog(id, titleKey, fields, extra);
+      const shown = document.getElementById(id + "-error");
+      if (shown) { shown.textContent = error; }
+      const values = await answer;
+      if (!values) { return null; }
+      try {
+        return await send(values);
+      } catch (e) {
+        error = e.message;
+        fields = fields.map((f) => Object.assign({}, f, { value: values[f.name] }));
+      }
+    }
+  }
+
   async function create() {
     const kind = await C.dialog("scheme-kind", "schemes_new", [
       { name: "kind", key: "schemes_kind", value: "verify", options: [["verify", C.t("schemes_kind_verify")], ["fusion", C.t("schemes_kind_fusion")]] },
@@ -79,11 +98,12 @@
         { name: "ct_api_code", key: "schemes_ct_api_code" });
     }
     const note = el("p", { className: "note" }, C.t(kind.kind === "fusion" ? "schemes_kind_fusion" : "schemes_kind_verify") + " · " + kind.os_type);
-    const values = await C.dialog("scheme-dialog", "schemes_new", fields, note);
-    if (!values) { return; }
-    values.kind = kind.kind;
-    values.os_type = kind.os_type;
-    const res = await C.post("/console/api/schemes", values);
+    const res = await untilAccepted("scheme-dialog", "schemes_new", fields, note, (values) => {
+      values.kind = kind.kind;
+      values.os_type = kind.os_type;
+      return C.post("/console/api/schemes", values);
+    });
+    if (!res) { return; }
     await draw();
     const created = document.getElementById("scheme-code-" + res.scheme.code);
     if (created) { created.closest("tr").classList.add("fresh"); }
@@ -95,9 +115,9 @@
       { name: "app_name", key: "schemes_app_name", value: s.app_name, required: true },
     ].concat(identityFields(s, s.os_type));
     const note = el("p", { className: "note" }, s.code + " · " + s.os_type);
-    const values = await C.dialog("scheme-edit", "schemes_edit", fields, note);
-    if (!values) { return; }
-    await C.post("/console/api/schemes/" + s.kind + "/" + encodeURIComponent(s.code), values);
+    const res = await untilAccepted("scheme-edit", "schemes_edit", fields, note,
+      (values) => C.post("/console/api/schemes/" + s.kind + "/" + encodeURIComponent(s.code), values));
+    if (!res) { return; }
     await draw();
   }
 

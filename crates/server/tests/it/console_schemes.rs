@@ -688,6 +688,19 @@ async fn in_a_real_browser_a_user_creates_a_scheme_and_sees_its_code() {
     fill(&c, "#scheme-dialog-name", "login").await;
     fill(&c, "#scheme-dialog-app_name", "Acme").await;
     fill(&c, "#scheme-dialog-pack_name", "com.acme.app").await;
+    // A signature that is not one: the Open API's message in the form, nothing stored.
+    fill(&c, "#scheme-dialog-pack_sign", "not-a-signature").await;
+    click(&c, "#scheme-dialog-save").await;
+    let error = wait_text(&c, "#scheme-dialog-error", |t| !t.is_empty()).await;
+    assert!(error.contains("PackSign"), "{error}");
+    let t = data
+        .store
+        .find_tenant(DEFAULT_TENANT)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(data.store.list_schemes(t.id).await.unwrap().is_empty());
+    // What was typed is kept: only the signature needs fixing.
     fill(&c, "#scheme-dialog-pack_sign", SIGN).await;
     click(&c, "#scheme-dialog-save").await;
     wait_text(&c, "#schemes-count", |t| t == "1 schemes").await;
