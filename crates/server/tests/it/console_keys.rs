@@ -229,6 +229,19 @@ async fn key_changes_without_the_csrf_token_are_refused_and_change_nothing() {
             assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
         }
     }
+    // Without a session at all: 401, for reading too.
+    let mut anonymous = crate::console::Browser::new(&app);
+    assert_eq!(
+        anonymous.json("/console/api/keys").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    for path in [
+        "/console/api/keys".to_owned(),
+        format!("/console/api/keys/{}/disable", app.key_id),
+    ] {
+        let (status, _) = api(&app, &anonymous, Method::POST, &path, Value::Null, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+    }
     assert_eq!(listed(&mut b).await, before);
     assert!(
         data.store

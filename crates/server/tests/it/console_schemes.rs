@@ -500,6 +500,23 @@ async fn scheme_changes_without_the_csrf_token_are_refused_and_change_nothing() 
             assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {answer}");
         }
     }
+    // Without a session at all: 401.
+    let anonymous = Browser::new(&app);
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/console/api/schemes".to_owned(),
+            android_form("other", "com.acme.other"),
+        ),
+        (
+            Method::DELETE,
+            format!("/console/api/schemes/verify/{code}"),
+            Value::Null,
+        ),
+    ] {
+        let (status, _) = api(&app, &anonymous, method, &path, body, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+    }
     assert_eq!(listed(&mut b).await, stored_before);
     assert_eq!(audit_of(&data, DEFAULT_TENANT).await.len(), audit_before);
 }
