@@ -233,6 +233,12 @@ pub trait Schemes: Send + Sync {
     async fn list_schemes(&self, tenant_id: i64) -> Result<Vec<SchemeRecord>>;
     /// Whether the tenant had a scheme of that code (now deleted).
     async fn delete_scheme(&self, tenant_id: i64, code: &str) -> Result<bool>;
+    /// Sets the name, app name and app identity (package name and signature,
+    /// bundle id, URL and origin, HarmonyOS identifier, package and signing name)
+    /// of the tenant's scheme of `changed.code` to `changed`'s; everything else
+    /// (OS type, key material, settings, creation time) stays as stored. A unique
+    /// key of another of the tenant's schemes in the way changes nothing.
+    async fn update_scheme(&self, changed: SchemeRecord) -> Result<UpdateScheme<SchemeRecord>>;
 }
 
 /// Fusion-Auth schemes (`CreateSchemeConfig`), apart from the phone number
@@ -263,6 +269,14 @@ pub trait FusionSchemes: Send + Sync {
     /// put racing the deletion may still land after it (and is then an orphan no
     /// scheme finds).
     async fn delete_fusion_scheme(&self, tenant_id: i64, code: &str) -> Result<bool>;
+    /// Sets the name, app name and app identity (Android package name and
+    /// signature, iOS bundle id, H5 URL and origin) of the tenant's Fusion-Auth
+    /// scheme of `changed.code` to `changed`'s; the platform and creation time stay.
+    /// A unique key of another of the tenant's schemes in the way changes nothing.
+    async fn update_fusion_scheme(
+        &self,
+        changed: FusionSchemeRecord,
+    ) -> Result<UpdateScheme<FusionSchemeRecord>>;
 }
 
 /// Fusion-Auth policy graphs: a global policy per tenant and scene, and per-scheme

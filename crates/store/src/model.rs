@@ -510,6 +510,23 @@ pub enum CreateScheme {
     UrlTaken,
 }
 
+/// The outcome of changing a scheme's name and app identity (of either kind, `R`
+/// being its record): the record as now stored, or why nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateScheme<R> {
+    Updated(Box<R>),
+    /// The tenant has no scheme of that code.
+    NotFound,
+    /// Another scheme of the tenant has that name.
+    NameTaken,
+    /// Another scheme of the tenant is for that Android package name and signature.
+    PackSignTaken,
+    /// Another scheme of the tenant is for that iOS bundle id.
+    BundleIdTaken,
+    /// Another scheme of the tenant is for that H5 URL and origin.
+    UrlTaken,
+}
+
 /// A Fusion-Auth scheme (`CreateSchemeConfig`): one app of a tenant that runs
 /// Fusion-Auth scenes. Apart from the phone number verification schemes
 /// ([`SchemeRecord`]): its own table, its own codes. Only the identity of its

@@ -31,7 +31,7 @@ pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payloa
         ct_api_code: p.int("CtApiCode")?,
         cu_api_code: p.int("CuApiCode")?,
     };
-    let code = schemes::create(state, &caller.tenant, &input).await?;
+    let code = schemes::create(state, &caller.tenant, &input, &caller.actor()).await?;
     Ok(payload([
         ("Success", Value::Bool(true)),
         ("HttpStatusCode", json!(200)),

@@ -11,6 +11,6 @@ use crate::state::AppState;
 
 pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payload, ApiError> {
     let code = p.required("SchemeCode")?.trim();
-    schemes::delete(state, caller.tenant.id, code).await?;
+    schemes::delete(state, caller.tenant.id, code, &caller.actor()).await?;
     Ok(payload([("Result", Value::Bool(true))]))
 }

@@ -34,6 +34,13 @@ pub struct Caller {
     pub request_id: String,
 }
 
+impl Caller {
+    /// Who the audit log names for this call's changes.
+    pub fn actor(&self) -> crate::service::audit::Actor {
+        crate::service::audit::Actor::AccessKey(self.access_key_id.clone())
+    }
+}
+
 pub type Payload = Map<String, Value>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

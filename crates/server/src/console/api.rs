@@ -3,7 +3,7 @@
 //! their own tenant only; an operator names the tenant (`?tenant=`). Changes go
 //! through the same service functions as the Open API, and are audited.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use numgate_store::{ConsoleSession, Tenant, UserRole};
 use serde::Deserialize;
@@ -88,33 +88,6 @@ pub async fn me(
         "tenant": tenant,
         "csrf_token": s.csrf_token,
     })))
-}
-
-/// `GET /console/api/schemes[?tenant=NAME]`: the tenant's schemes.
-pub async fn schemes(
-    State(state): State<AppState>,
-    ApiSession(s): ApiSession,
-    Query(q): Query<TenantQuery>,
-) -> Result<Json<Value>, ConsoleError> {
-    let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;
-    let schemes: Vec<Value> = state
-        .store
-        .list_schemes(tenant.id)
-        .await?
-        .into_iter()
-        .map(|r| {
-            json!({
-                "code": r.code,
-                "name": r.name,
-                "app_name": r.app_name,
-                "os_type": r.os_type,
-                "pack_name": r.pack_name,
-                "bundle_id": r.bundle_id,
-                "url": r.url,
-            })
-        })
-        .collect();
-    Ok(Json(json!({ "tenant": tenant.name, "schemes": schemes })))
 }
 
 /// The tenant a request may see: a tenant user's own (naming another is

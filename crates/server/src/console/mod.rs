@@ -43,7 +43,6 @@ pub fn routes() -> Router<AppState> {
         .route("/console/logout", post(auth::sign_out))
         .route("/console/api/me", get(api::me))
         .route("/console/api/tenants", get(api::tenants))
-        .route("/console/api/schemes", get(api::schemes))
         .route("/console/assets/console.css", get(css))
         .route("/console/assets/console.js", get(js))
         .route("/console/assets/{file}", get(pages::script))

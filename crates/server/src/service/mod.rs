@@ -6,6 +6,7 @@ pub mod billing;
 pub mod carrier_tokens;
 pub mod codes;
 pub mod fusion;
+pub mod fusion_schemes;
 pub mod h5;
 pub mod keys;
 pub mod policies;

@@ -1,6 +1,8 @@
 //! Phone number verification schemes: the rules of creating one (what each
-//! `OsType` must identify, the shapes of every parameter), describing one (its
-//! `AppEncryptInfo`) and deleting one.
+//! `OsType` must identify, the shapes of every parameter), changing its name and
+//! app identity, describing one (its `AppEncryptInfo`) and deleting one; each
+//! change audited (`scheme.create|update|delete`), whoever made it (the Open API,
+//! the console).
 //!
 //! # Key material
 //! Each scheme gets 64 random bytes from the OS CSPRNG, sealed with the master key
@@ -26,11 +28,12 @@ use base64::Engine;
 use numgate_domain::access_token::{CarrierAccounts, TokenCarrier};
 use numgate_domain::names::bounded_text;
 use numgate_domain::InvalidParam;
-use numgate_store::{CreateScheme, NewScheme, Tenant};
+use numgate_store::{CreateScheme, NewScheme, SchemeRecord, Tenant, UpdateScheme};
 use rand::rngs::OsRng;
 use rand::{Rng, RngCore};
 
 use crate::error::{ApiError, BizCode};
+use crate::service::audit::{self, Actor, Change};
 use crate::state::AppState;
 
 /// Bytes of a scheme's secret: app key, then signing key.
@@ -326,13 +329,58 @@ fn new_scheme_code() -> String {
     format!("FC{:015}", OsRng.gen_range(0..1_000_000_000_000_000u64))
 }
 
-/// Validates the input and creates the scheme; its code.
-pub async fn create(
-    state: &AppState,
-    tenant: &Tenant,
-    input: &SchemeInput<'_>,
-) -> Result<String, ApiError> {
-    let tenant_id = tenant.id;
+/// Sets the app identity of a scheme of `os` from the input. Only the identity of
+/// the OsType is kept: another platform's fields are ignored (and cleared), so
+/// that they can neither conflict nor be mistaken for this app's.
+fn set_identity(r: &mut SchemeRecord, os: &str, input: &SchemeInput<'_>) -> Result<(), ApiError> {
+    r.pack_name = None;
+    r.pack_sign = None;
+    r.bundle_id = None;
+    r.url = None;
+    r.origin = None;
+    r.hm_app_identifier = None;
+    r.hm_package_name = None;
+    r.hm_sign_name = None;
+    match os {
+        "Android" => {
+            r.pack_name = Some(
+                app_id("PackName", needed("PackName", input.pack_name, os)?).map_err(invalid)?,
+            );
+            r.pack_sign =
+                Some(pack_sign(needed("PackSign", input.pack_sign, os)?).map_err(invalid)?);
+        }
+        "iOS" => {
+            r.bundle_id = Some(
+                app_id("BundleId", needed("BundleId", input.bundle_id, os)?).map_err(invalid)?,
+            );
+        }
+        "HarmonyOS" => {
+            let id = needed("HmAppIdentifier", input.hm_app_identifier, os)?;
+            let pkg = needed("HmPackageName", input.hm_package_name, os)?;
+            let sign = needed("HmSignName", input.hm_sign_name, os)?;
+            r.hm_app_identifier = Some(app_id("HmAppIdentifier", id).map_err(invalid)?);
+            r.hm_package_name = Some(app_id("HmPackageName", pkg).map_err(invalid)?);
+            if sign.len() > 256 || sign.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(bad(
+                    "HmSignName",
+                    "must be at most 256 characters without spaces",
+                ));
+            }
+            r.hm_sign_name = Some(sign.to_owned());
+        }
+        _ => {
+            let url = needed("Url", input.url, os)?;
+            let origin = needed("Origin", input.origin, os)?;
+            let (url, origin) = url_and_origin(url, origin).map_err(invalid)?;
+            r.url = Some(url);
+            r.origin = Some(origin);
+        }
+    }
+    Ok(())
+}
+
+/// `SchemeName` and `AppName`: required, trimmed, at most 20 and 64 characters.
+fn names(input: &SchemeInput<'_>) -> Result<(String, String), ApiError> {
     let name = input
         .scheme_name
         .map(str::trim)
@@ -345,6 +393,45 @@ pub async fn create(
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::missing("AppName"))?;
     let app_name = bounded_text("AppName", app_name, 64).map_err(invalid)?;
+    Ok((name, app_name))
+}
+
+/// What the audit log keeps of a scheme: its settings and app identity, never
+/// its key material.
+pub fn audit_view(r: &SchemeRecord) -> String {
+    serde_json::json!({
+        "SchemeName": r.name,
+        "AppName": r.app_name,
+        "OsType": r.os_type,
+        "PackName": r.pack_name,
+        "PackSign": r.pack_sign,
+        "BundleId": r.bundle_id,
+        "Url": r.url,
+        "Origin": r.origin,
+        "HmAppIdentifier": r.hm_app_identifier,
+        "HmPackageName": r.hm_package_name,
+        "HmSignName": r.hm_sign_name,
+        "AuthType": r.auth_type,
+        "SceneType": r.scene_type,
+        "SmsSignName": r.sms_sign_name,
+        "IpWhiteList": r.ip_white_list,
+        "Email": r.email,
+        "CmApiCode": r.cm_api_code,
+        "CtApiCode": r.ct_api_code,
+        "CuApiCode": r.cu_api_code,
+    })
+    .to_string()
+}
+
+/// Validates the input, creates the scheme and audits it (`scheme.create`); its code.
+pub async fn create(
+    state: &AppState,
+    tenant: &Tenant,
+    input: &SchemeInput<'_>,
+    actor: &Actor,
+) -> Result<String, ApiError> {
+    let tenant_id = tenant.id;
+    let (name, app_name) = names(input)?;
     let os = os_type(input.os_type.ok_or_else(|| ApiError::missing("OsType"))?).map_err(invalid)?;
 
     let mut new = NewScheme {
@@ -398,43 +485,7 @@ pub async fn create(
         sealed_secret: Vec::new(),
         created_at: state.clock.now_millis(),
     };
-    // Only the identity of the OsType is kept: another platform's fields are ignored,
-    // so that they can neither conflict nor be mistaken for this app's.
-    match os {
-        "Android" => {
-            new.pack_name = Some(
-                app_id("PackName", needed("PackName", input.pack_name, os)?).map_err(invalid)?,
-            );
-            new.pack_sign =
-                Some(pack_sign(needed("PackSign", input.pack_sign, os)?).map_err(invalid)?);
-        }
-        "iOS" => {
-            new.bundle_id = Some(
-                app_id("BundleId", needed("BundleId", input.bundle_id, os)?).map_err(invalid)?,
-            );
-        }
-        "HarmonyOS" => {
-            let id = needed("HmAppIdentifier", input.hm_app_identifier, os)?;
-            let pkg = needed("HmPackageName", input.hm_package_name, os)?;
-            let sign = needed("HmSignName", input.hm_sign_name, os)?;
-            new.hm_app_identifier = Some(app_id("HmAppIdentifier", id).map_err(invalid)?);
-            new.hm_package_name = Some(app_id("HmPackageName", pkg).map_err(invalid)?);
-            if sign.len() > 256 || sign.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                return Err(bad(
-                    "HmSignName",
-                    "must be at most 256 characters without spaces",
-                ));
-            }
-            new.hm_sign_name = Some(sign.to_owned());
-        }
-        _ => {
-            let url = needed("Url", input.url, os)?;
-            let origin = needed("Origin", input.origin, os)?;
-            let (url, origin) = url_and_origin(url, origin).map_err(invalid)?;
-            new.url = Some(url);
-            new.origin = Some(origin);
-        }
-    }
+    set_identity(&mut new, os, input)?;
     if let Some(sign) = input.sms_sign_name {
         let sign = bounded_text("SmsSignName", sign.trim(), 64).map_err(invalid)?;
         state
@@ -459,7 +510,22 @@ pub async fn create(
     for _ in 0..8 {
         new.code = new_scheme_code();
         let conflict = match state.store.create_scheme(new.clone()).await? {
-            CreateScheme::Created(r) => return Ok(r.code),
+            CreateScheme::Created(r) => {
+                audit::record(
+                    state.store.as_ref(),
+                    Change {
+                        tenant_id,
+                        actor,
+                        action: "scheme.create",
+                        target: format!("scheme {}", r.code),
+                        before: None,
+                        after: Some(audit_view(&r)),
+                    },
+                    state.clock.now_millis(),
+                )
+                .await?;
+                return Ok(r.code);
+            }
             CreateScheme::CodeTaken => continue,
             CreateScheme::NameTaken => (
                 BizCode::VerifySchemeConflict,
@@ -551,13 +617,98 @@ pub fn app_identity(scheme: &numgate_store::SchemeRecord) -> Option<&str> {
     }
 }
 
-/// Deletes the scheme; `isv.VERIFY_SCHEME_NOT_EXIST` if the tenant has none of that code.
-pub async fn delete(state: &AppState, tenant_id: i64, code: &str) -> Result<(), ApiError> {
-    if state.store.delete_scheme(tenant_id, code).await? {
-        Ok(())
-    } else {
-        Err(not_exist())
+/// Changes the name, app name and app identity of the tenant's scheme (the
+/// identity its OsType needs, with `CreateVerifyScheme`'s rules; the OsType, key
+/// material and settings stay) and audits it (`scheme.update`); the scheme as now
+/// stored. `isv.VERIFY_SCHEME_NOT_EXIST` if the tenant has none of that code; an
+/// `OsType` other than the scheme's is refused.
+pub async fn update(
+    state: &AppState,
+    tenant_id: i64,
+    code: &str,
+    input: &SchemeInput<'_>,
+    actor: &Actor,
+) -> Result<SchemeRecord, ApiError> {
+    let before = state
+        .store
+        .find_scheme(tenant_id, code)
+        .await?
+        .ok_or_else(not_exist)?;
+    let (name, app_name) = names(input)?;
+    if let Some(os) = input.os_type {
+        if os_type(os).map_err(invalid)? != before.os_type {
+            return Err(bad("OsType", "cannot be changed: create another scheme"));
+        }
     }
+    let mut changed = before.clone();
+    changed.name = name;
+    changed.app_name = app_name;
+    let os = before.os_type.clone();
+    set_identity(&mut changed, &os, input)?;
+    let conflict = match state.store.update_scheme(changed).await? {
+        UpdateScheme::Updated(after) => {
+            audit::record(
+                state.store.as_ref(),
+                Change {
+                    tenant_id,
+                    actor,
+                    action: "scheme.update",
+                    target: format!("scheme {}", after.code),
+                    before: Some(audit_view(&before)),
+                    after: Some(audit_view(&after)),
+                },
+                state.clock.now_millis(),
+            )
+            .await?;
+            return Ok(*after);
+        }
+        UpdateScheme::NotFound => return Err(not_exist()),
+        UpdateScheme::NameTaken => (
+            BizCode::VerifySchemeConflict,
+            "a scheme of this SchemeName exists",
+        ),
+        UpdateScheme::PackSignTaken => (
+            BizCode::PackSignConflict,
+            "a scheme for this PackName and PackSign exists",
+        ),
+        UpdateScheme::BundleIdTaken => (
+            BizCode::BundleIdConflict,
+            "a scheme for this BundleId exists",
+        ),
+        UpdateScheme::UrlTaken => (
+            BizCode::VerifySchemeConflict,
+            "a scheme for this Url and Origin exists",
+        ),
+    };
+    Err(ApiError::biz(conflict.0, conflict.1))
+}
+
+/// Deletes the scheme and audits it (`scheme.delete`);
+/// `isv.VERIFY_SCHEME_NOT_EXIST` if the tenant has none of that code.
+pub async fn delete(
+    state: &AppState,
+    tenant_id: i64,
+    code: &str,
+    actor: &Actor,
+) -> Result<(), ApiError> {
+    let before = state.store.find_scheme(tenant_id, code).await?;
+    if !state.store.delete_scheme(tenant_id, code).await? {
+        return Err(not_exist());
+    }
+    audit::record(
+        state.store.as_ref(),
+        Change {
+            tenant_id,
+            actor,
+            action: "scheme.delete",
+            target: format!("scheme {code}"),
+            before: before.as_ref().map(audit_view),
+            after: None,
+        },
+        state.clock.now_millis(),
+    )
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

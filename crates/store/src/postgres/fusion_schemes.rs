@@ -11,7 +11,9 @@ use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 
 use super::{col, map_err, policies, PgStore};
-use crate::{CreateFusionScheme, FusionSchemeRecord, FusionSchemes, NewFusionScheme, Result};
+use crate::{
+    CreateFusionScheme, FusionSchemeRecord, FusionSchemes, NewFusionScheme, Result, UpdateScheme,
+};
 
 const COLUMNS: &str = "SELECT code, tenant_id, name, app_name, platform, android_package_name, \
      android_package_sign, ios_bundle_id, h5_url, h5_origin, created_at FROM fusion_schemes";
@@ -151,5 +153,41 @@ impl FusionSchemes for PgStore {
             .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
         Ok(true)
+    }
+
+    async fn update_fusion_scheme(
+        &self,
+        changed: FusionSchemeRecord,
+    ) -> Result<UpdateScheme<FusionSchemeRecord>> {
+        let returning = COLUMNS
+            .trim_start_matches("SELECT ")
+            .trim_end_matches(" FROM fusion_schemes");
+        let updated = sqlx::query(&format!(
+            "UPDATE fusion_schemes SET name = $1, app_name = $2, android_package_name = $3, \
+             android_package_sign = $4, ios_bundle_id = $5, h5_url = $6, h5_origin = $7 \
+             WHERE tenant_id = $8 AND code = $9 RETURNING {returning}"
+        ))
+        .bind(&changed.name)
+        .bind(&changed.app_name)
+        .bind(&changed.android_package_name)
+        .bind(&changed.android_package_sign)
+        .bind(&changed.ios_bundle_id)
+        .bind(&changed.h5_url)
+        .bind(&changed.h5_origin)
+        .bind(changed.tenant_id)
+        .bind(&changed.code)
+        .fetch_optional(self.pool())
+        .await;
+        match updated {
+            Ok(Some(row)) => Ok(UpdateScheme::Updated(Box::new(record(&row)?))),
+            Ok(None) => Ok(UpdateScheme::NotFound),
+            Err(e) => match conflict(&e) {
+                Some(CreateFusionScheme::NameTaken) => Ok(UpdateScheme::NameTaken),
+                Some(CreateFusionScheme::PackSignTaken) => Ok(UpdateScheme::PackSignTaken),
+                Some(CreateFusionScheme::BundleIdTaken) => Ok(UpdateScheme::BundleIdTaken),
+                Some(CreateFusionScheme::UrlTaken) => Ok(UpdateScheme::UrlTaken),
+                _ => Err(map_err(e)),
+            },
+        }
     }
 }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 
 use super::{col, map_err, PgStore};
-use crate::{CreateScheme, NewScheme, Result, SchemeRecord, Schemes};
+use crate::{CreateScheme, NewScheme, Result, SchemeRecord, Schemes, UpdateScheme};
 
 const COLUMNS: &str = "SELECT code, tenant_id, name, app_name, os_type, pack_name, pack_sign, \
      bundle_id, url, origin, hm_app_identifier, hm_package_name, hm_sign_name, auth_type, \
@@ -146,5 +146,42 @@ impl Schemes for PgStore {
             .await
             .map_err(map_err)?;
         Ok(deleted.rows_affected() > 0)
+    }
+
+    async fn update_scheme(&self, changed: SchemeRecord) -> Result<UpdateScheme<SchemeRecord>> {
+        let returning = COLUMNS
+            .trim_start_matches("SELECT ")
+            .trim_end_matches(" FROM verify_schemes");
+        let updated = sqlx::query(&format!(
+            "UPDATE verify_schemes SET name = $1, app_name = $2, pack_name = $3, \
+             pack_sign = $4, bundle_id = $5, url = $6, origin = $7, hm_app_identifier = $8, \
+             hm_package_name = $9, hm_sign_name = $10 WHERE tenant_id = $11 AND code = $12 \
+             RETURNING {returning}"
+        ))
+        .bind(&changed.name)
+        .bind(&changed.app_name)
+        .bind(&changed.pack_name)
+        .bind(&changed.pack_sign)
+        .bind(&changed.bundle_id)
+        .bind(&changed.url)
+        .bind(&changed.origin)
+        .bind(&changed.hm_app_identifier)
+        .bind(&changed.hm_package_name)
+        .bind(&changed.hm_sign_name)
+        .bind(changed.tenant_id)
+        .bind(&changed.code)
+        .fetch_optional(self.pool())
+        .await;
+        match updated {
+            Ok(Some(row)) => Ok(UpdateScheme::Updated(Box::new(record(&row)?))),
+            Ok(None) => Ok(UpdateScheme::NotFound),
+            Err(e) => match conflict(&e) {
+                Some(CreateScheme::NameTaken) => Ok(UpdateScheme::NameTaken),
+                Some(CreateScheme::PackSignTaken) => Ok(UpdateScheme::PackSignTaken),
+                Some(CreateScheme::BundleIdTaken) => Ok(UpdateScheme::BundleIdTaken),
+                Some(CreateScheme::UrlTaken) => Ok(UpdateScheme::UrlTaken),
+                _ => Err(map_err(e)),
+            },
+        }
     }
 }

@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use rusqlite::{params, Row};
 
 use super::{all, classify, col, execute, map_err, optional, Class, SqliteStore};
-use crate::{CreateFusionScheme, FusionSchemeRecord, FusionSchemes, NewFusionScheme, Result};
+use crate::{
+    CreateFusionScheme, FusionSchemeRecord, FusionSchemes, NewFusionScheme, Result, UpdateScheme,
+};
 
 const COLUMNS: &str = "SELECT code, tenant_id, name, app_name, platform, android_package_name, \
      android_package_sign, ios_bundle_id, h5_url, h5_origin, created_at FROM fusion_schemes";
@@ -147,6 +149,58 @@ impl FusionSchemes for SqliteStore {
                 params![tenant_id, code],
             )?;
             Ok(true)
+        })
+        .await
+    }
+
+    async fn update_fusion_scheme(
+        &self,
+        changed: FusionSchemeRecord,
+    ) -> Result<UpdateScheme<FusionSchemeRecord>> {
+        // The update, then the row as stored: a savepoint undoes the update if the read fails.
+        self.write(move |conn| {
+            let updated = conn
+                .prepare_cached(
+                    "UPDATE fusion_schemes SET name = ?, app_name = ?, android_package_name = ?, \
+                     android_package_sign = ?, ios_bundle_id = ?, h5_url = ?, h5_origin = ? \
+                     WHERE tenant_id = ? AND code = ?",
+                )
+                .and_then(|mut stmt| {
+                    stmt.execute(params![
+                        changed.name,
+                        changed.app_name,
+                        changed.android_package_name,
+                        changed.android_package_sign,
+                        changed.ios_bundle_id,
+                        changed.h5_url,
+                        changed.h5_origin,
+                        changed.tenant_id,
+                        changed.code,
+                    ])
+                });
+            let taken = |c| match c {
+                CreateFusionScheme::NameTaken => Some(UpdateScheme::NameTaken),
+                CreateFusionScheme::PackSignTaken => Some(UpdateScheme::PackSignTaken),
+                CreateFusionScheme::BundleIdTaken => Some(UpdateScheme::BundleIdTaken),
+                CreateFusionScheme::UrlTaken => Some(UpdateScheme::UrlTaken),
+                _ => None,
+            };
+            match updated {
+                Ok(0) => Ok(UpdateScheme::NotFound),
+                Ok(_) => optional(
+                    conn,
+                    &format!("{COLUMNS} WHERE tenant_id = ? AND code = ?"),
+                    params![changed.tenant_id, changed.code],
+                    record,
+                )?
+                .map_or(Ok(UpdateScheme::NotFound), |r| {
+                    Ok(UpdateScheme::Updated(Box::new(r)))
+                }),
+                Err(e) => match (classify(&e), conflict(&e).and_then(taken)) {
+                    (Class::Unique, Some(t)) => Ok(t),
+                    _ => Err(map_err(e)),
+                },
+            }
         })
         .await
     }

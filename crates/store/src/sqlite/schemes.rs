@@ -1,10 +1,11 @@
-//! Verification schemes in SQLite: created under unique indexes, found, listed, deleted.
+//! Verification schemes in SQLite: created under unique indexes, found, listed,
+//! changed (name and app identity), deleted.
 
 use async_trait::async_trait;
 use rusqlite::{params, Row};
 
 use super::{all, classify, col, execute, map_err, optional, Class, SqliteStore};
-use crate::{CreateScheme, NewScheme, Result, SchemeRecord, Schemes};
+use crate::{CreateScheme, NewScheme, Result, SchemeRecord, Schemes, UpdateScheme};
 
 const COLUMNS: &str = "SELECT code, tenant_id, name, app_name, os_type, pack_name, pack_sign, \
      bundle_id, url, origin, hm_app_identifier, hm_package_name, hm_sign_name, auth_type, \
@@ -159,6 +160,58 @@ impl Schemes for SqliteStore {
                 params![tenant_id, code],
             )?;
             Ok(deleted > 0)
+        })
+        .await
+    }
+
+    async fn update_scheme(&self, changed: SchemeRecord) -> Result<UpdateScheme<SchemeRecord>> {
+        // The update, then the row as stored: a savepoint undoes the update if the read fails.
+        self.write(move |conn| {
+            let updated = conn
+                .prepare_cached(
+                    "UPDATE verify_schemes SET name = ?, app_name = ?, pack_name = ?, \
+                     pack_sign = ?, bundle_id = ?, url = ?, origin = ?, hm_app_identifier = ?, \
+                     hm_package_name = ?, hm_sign_name = ? WHERE tenant_id = ? AND code = ?",
+                )
+                .and_then(|mut stmt| {
+                    stmt.execute(params![
+                        changed.name,
+                        changed.app_name,
+                        changed.pack_name,
+                        changed.pack_sign,
+                        changed.bundle_id,
+                        changed.url,
+                        changed.origin,
+                        changed.hm_app_identifier,
+                        changed.hm_package_name,
+                        changed.hm_sign_name,
+                        changed.tenant_id,
+                        changed.code,
+                    ])
+                });
+            let taken = |c| match c {
+                CreateScheme::NameTaken => Some(UpdateScheme::NameTaken),
+                CreateScheme::PackSignTaken => Some(UpdateScheme::PackSignTaken),
+                CreateScheme::BundleIdTaken => Some(UpdateScheme::BundleIdTaken),
+                CreateScheme::UrlTaken => Some(UpdateScheme::UrlTaken),
+                _ => None,
+            };
+            match updated {
+                Ok(0) => Ok(UpdateScheme::NotFound),
+                Ok(_) => optional(
+                    conn,
+                    &format!("{COLUMNS} WHERE tenant_id = ? AND code = ?"),
+                    params![changed.tenant_id, changed.code],
+                    record,
+                )?
+                .map_or(Ok(UpdateScheme::NotFound), |r| {
+                    Ok(UpdateScheme::Updated(Box::new(r)))
+                }),
+                Err(e) => match (classify(&e), conflict(&e).and_then(taken)) {
+                    (Class::Unique, Some(t)) => Ok(t),
+                    _ => Err(map_err(e)),
+                },
+            }
         })
         .await
     }

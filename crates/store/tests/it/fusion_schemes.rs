@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use numgate_store::{
     CreateFusionScheme, FusionSchemeRecord, NewFusionScheme, PolicyRecord, PutPolicy, Store,
+    UpdateScheme,
 };
 
 use crate::support::{backends, tenant, SEC, T0};
@@ -394,5 +395,97 @@ async fn deleting_a_fusion_scheme_deletes_its_policies_and_only_them_unaudited()
             .await
             .unwrap();
         assert_eq!(again.version, 1, "{}", b.name);
+    }
+}
+
+#[tokio::test]
+async fn a_fusion_schemes_name_and_identity_change_and_nothing_else() {
+    for b in backends().await {
+        let s = &*b.store;
+        let t = tenant(s, "acme").await;
+        let other = tenant(s, "other").await;
+        let a = created(s, android(t.id, "login", "com.acme.app", SIGN)).await;
+        created(s, android(t.id, "taken", "com.acme.taken", SIGN)).await;
+        let i = created(s, ios(t.id, "i", "com.acme.ios")).await;
+        created(s, ios(t.id, "i2", "com.acme.ios2")).await;
+        let w = created(s, web(t.id, "w", "https://a.example/", "https://a.example")).await;
+        created(
+            s,
+            web(t.id, "w2", "https://b.example/", "https://b.example"),
+        )
+        .await;
+
+        let changed = FusionSchemeRecord {
+            name: "renamed".into(),
+            app_name: "Acme 2".into(),
+            android_package_name: Some("com.acme.app2".into()),
+            platform: "iOS".into(),
+            created_at: T0 + 99,
+            ..a.clone()
+        };
+        let want = FusionSchemeRecord {
+            name: "renamed".into(),
+            app_name: "Acme 2".into(),
+            android_package_name: Some("com.acme.app2".into()),
+            ..a.clone()
+        };
+        assert_eq!(
+            s.update_fusion_scheme(changed).await.unwrap(),
+            UpdateScheme::Updated(Box::new(want.clone())),
+            "{}",
+            b.name
+        );
+        let cases = [
+            (
+                FusionSchemeRecord {
+                    name: "taken".into(),
+                    ..want.clone()
+                },
+                UpdateScheme::NameTaken,
+            ),
+            (
+                FusionSchemeRecord {
+                    android_package_name: Some("com.acme.taken".into()),
+                    ..want.clone()
+                },
+                UpdateScheme::PackSignTaken,
+            ),
+            (
+                FusionSchemeRecord {
+                    ios_bundle_id: Some("com.acme.ios2".into()),
+                    ..i.clone()
+                },
+                UpdateScheme::BundleIdTaken,
+            ),
+            (
+                FusionSchemeRecord {
+                    h5_url: Some("https://b.example/".into()),
+                    h5_origin: Some("https://b.example".into()),
+                    ..w.clone()
+                },
+                UpdateScheme::UrlTaken,
+            ),
+            (
+                FusionSchemeRecord {
+                    tenant_id: other.id,
+                    ..want.clone()
+                },
+                UpdateScheme::NotFound,
+            ),
+        ];
+        for (changed, outcome) in cases {
+            assert_eq!(
+                s.update_fusion_scheme(changed).await.unwrap(),
+                outcome,
+                "{}",
+                b.name
+            );
+        }
+        assert_eq!(
+            s.find_fusion_scheme(t.id, &a.code).await.unwrap(),
+            Some(want)
+        );
+        assert_eq!(s.find_fusion_scheme(t.id, &i.code).await.unwrap(), Some(i));
+        assert_eq!(s.find_fusion_scheme(t.id, &w.code).await.unwrap(), Some(w));
     }
 }

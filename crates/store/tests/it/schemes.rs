@@ -1,8 +1,9 @@
-//! Conformance: verification schemes, their unique keys within a tenant, deletion.
+//! Conformance: verification schemes, their unique keys within a tenant, changes
+//! of name and app identity, deletion.
 
 use std::sync::Arc;
 
-use numgate_store::{CreateScheme, NewScheme, SchemeRecord, Store};
+use numgate_store::{CreateScheme, NewScheme, SchemeRecord, Store, UpdateScheme};
 
 use crate::support::{backends, tenant, T0};
 
@@ -249,5 +250,145 @@ async fn concurrent_creates_of_one_name_create_exactly_one() {
         }
         assert_eq!(created, 1, "{}", b.name);
         assert_eq!(b.store.list_schemes(t.id).await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_schemes_name_and_identity_change_and_nothing_else() {
+    for b in backends().await {
+        let s = &*b.store;
+        let t = tenant(s, "acme").await;
+        let other = tenant(s, "other").await;
+        let mut full = android(t.id, "login", "com.acme.app", SIGN);
+        full.email = Some("ops@acme.example".into());
+        full.cm_api_code = Some(1);
+        let a = created(s, full).await;
+        created(s, android(t.id, "taken", "com.acme.taken", SIGN)).await;
+
+        // What the caller sends beyond name and identity is not stored.
+        let changed = SchemeRecord {
+            name: "renamed".into(),
+            app_name: "Acme 2".into(),
+            pack_name: Some("com.acme.app2".into()),
+            pack_sign: Some("f".repeat(32)),
+            os_type: "iOS".into(),
+            email: None,
+            cm_api_code: None,
+            sealed_secret: vec![9; 40],
+            created_at: T0 + 99,
+            ..a.clone()
+        };
+        let want = SchemeRecord {
+            name: "renamed".into(),
+            app_name: "Acme 2".into(),
+            pack_name: Some("com.acme.app2".into()),
+            pack_sign: Some("f".repeat(32)),
+            ..a.clone()
+        };
+        assert_eq!(
+            s.update_scheme(changed).await.unwrap(),
+            UpdateScheme::Updated(Box::new(want.clone())),
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            s.find_scheme(t.id, &a.code).await.unwrap(),
+            Some(want.clone())
+        );
+
+        // Another scheme's name or app in the way: nothing changes.
+        let clash = SchemeRecord {
+            name: "taken".into(),
+            ..want.clone()
+        };
+        assert_eq!(
+            s.update_scheme(clash).await.unwrap(),
+            UpdateScheme::NameTaken,
+            "{}",
+            b.name
+        );
+        let clash = SchemeRecord {
+            name: "fresh".into(),
+            pack_name: Some("com.acme.taken".into()),
+            pack_sign: Some(SIGN.into()),
+            ..want.clone()
+        };
+        assert_eq!(
+            s.update_scheme(clash).await.unwrap(),
+            UpdateScheme::PackSignTaken,
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            s.find_scheme(t.id, &a.code).await.unwrap(),
+            Some(want.clone())
+        );
+
+        // Its own name and app again: no conflict with itself.
+        assert!(matches!(
+            s.update_scheme(want.clone()).await.unwrap(),
+            UpdateScheme::Updated(_)
+        ));
+
+        // Another tenant cannot change it; an unknown code is not found.
+        let foreign = SchemeRecord {
+            tenant_id: other.id,
+            name: "stolen".into(),
+            ..want.clone()
+        };
+        assert_eq!(
+            s.update_scheme(foreign).await.unwrap(),
+            UpdateScheme::NotFound,
+            "{}",
+            b.name
+        );
+        let unknown = SchemeRecord {
+            code: "FC000000000000000".into(),
+            ..want.clone()
+        };
+        assert_eq!(
+            s.update_scheme(unknown).await.unwrap(),
+            UpdateScheme::NotFound
+        );
+        assert_eq!(s.find_scheme(t.id, &a.code).await.unwrap(), Some(want));
+    }
+}
+
+#[tokio::test]
+async fn a_changed_h5_or_bundle_identity_conflicts_like_a_created_one() {
+    for b in backends().await {
+        let s = &*b.store;
+        let t = tenant(s, "acme").await;
+        let w = created(s, web(t.id, "w", "https://a.example/", "https://a.example")).await;
+        created(
+            s,
+            web(t.id, "w2", "https://b.example/", "https://b.example"),
+        )
+        .await;
+        let i = created(s, ios(t.id, "i", "com.acme.ios")).await;
+        created(s, ios(t.id, "i2", "com.acme.ios2")).await;
+        let to_b = SchemeRecord {
+            url: Some("https://b.example/".into()),
+            origin: Some("https://b.example".into()),
+            ..w.clone()
+        };
+        assert_eq!(
+            s.update_scheme(to_b).await.unwrap(),
+            UpdateScheme::UrlTaken,
+            "{}",
+            b.name
+        );
+        let to_i2 = SchemeRecord {
+            bundle_id: Some("com.acme.ios2".into()),
+            ..i.clone()
+        };
+        assert_eq!(
+            s.update_scheme(to_i2).await.unwrap(),
+            UpdateScheme::BundleIdTaken,
+            "{}",
+            b.name
+        );
+        assert_eq!(s.find_scheme(t.id, &w.code).await.unwrap(), Some(w));
+        assert_eq!(s.find_scheme(t.id, &i.code).await.unwrap(), Some(i));
     }
 }
