@@ -162,7 +162,7 @@
       const d = depth.get(id);
       (rows[d] = rows[d] || []).push(id);
     }
-    const W = 760, ROW = 92, BOX_W = 170, BOX_H = 46, GAP = 40;
+    const W = 800, ROW = 92, BOX_W = 196, BOX_H = 46, GAP = 40;
     const pos = new Map();
     rows.forEach((ids, d) => {
       const width = ids.length * BOX_W + (ids.length - 1) * GAP;
@@ -223,7 +223,7 @@
     for (const end of ["pass", "refuse"]) {
       const p = pos.get(end);
       nodeLayer.append(svg("g", { id: "end-" + end, class: "end " + end },
-        svg("rect", { x: p.x + 35, y: p.y, width: p.w - 70, height: p.h, rx: 22 }),
+        svg("rect", { x: p.x + 48, y: p.y, width: p.w - 96, height: p.h, rx: 22 }),
         svg("text", { x: p.x + p.w / 2, y: p.y + 28, "text-anchor": "middle" }, C.t("policies_end_" + end))));
     }
     area.replaceChildren(C.el("h2", {}, C.t("policies_graph")), C.el("p", { className: "hint" }, C.t("policies_graph_hint")), root);

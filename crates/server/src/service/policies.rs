@@ -94,6 +94,10 @@ pub struct InForce {
     /// scheme) the tenant's global one. `None`: nothing stored, the level follows
     /// the one above.
     pub own: Option<Stored>,
+    /// Whether runs under the graph record their decisions in the attempt log:
+    /// the logging switch of the scheme's policy, else of the global policy
+    /// (a level with no policy follows the one above), else on.
+    pub logging: bool,
 }
 
 impl InForce {
@@ -139,10 +143,12 @@ pub async fn in_force(
     let sms = sms_defaults(config, scene);
     let (graph, source) = effective_policy(scene, &sms, global_p.as_ref(), own_p.as_ref());
     let graph = graph.into_owned();
+    let logging = own.as_ref().or(global.as_ref()).is_none_or(|p| p.logging);
     Ok(InForce {
         graph,
         source,
         own: if scheme.is_some() { own } else { global },
+        logging,
     })
 }
 
@@ -353,8 +359,9 @@ pub async fn restore_node(
     .await
 }
 
-/// Turns the level's logging switch (whether attempts under its policy are
-/// recorded in detail). The level's policy keeps its graph and inherit switch;
+/// Turns the level's logging switch: whether runs under its policy record
+/// their nodes' decisions (path, rules that fired) in the attempt log; a scheme
+/// without a policy follows the global switch (see [`InForce::logging`]). The level's policy keeps its graph and inherit switch;
 /// a level with no policy gets one that still follows the level above (inherit
 /// on), so that only the switch changes. `false` when the switch was already
 /// so (nothing stored, nothing audited).

@@ -436,6 +436,58 @@ async fn a_schemes_inherit_and_logging_switches_and_its_own_node_changes() {
 }
 
 #[tokio::test]
+async fn the_logging_switch_decides_whether_a_runs_decisions_are_recorded() {
+    let w = world().await;
+    let (mut b, csrf) = w.signed_in("alice").await;
+    let (_, v) = b.json("/console/api/policies?scene=100001").await;
+    let mut settings = node(&v, "endpoint_risk")["settings"].clone();
+    settings["on_high"] = json!({"action": "refuse"});
+    let (status, r) = post_json(
+        &w.app,
+        &b,
+        "/console/api/policies/node",
+        json!({"scene": "100001", "node": "endpoint_risk", "version": 0, "settings": settings}),
+        Some(&csrf),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let newest = || async {
+        w.data
+            .store
+            .list_attempts(w.tenant, true, 1)
+            .await
+            .unwrap()
+            .remove(0)
+    };
+
+    // Logging on (the default): the refused attempt names the node and its rules.
+    assert_eq!(risky_start(&w.app, &w.token).await, "refused");
+    let logged = newest().await;
+    assert!(logged.path.contains("endpoint_risk"), "{}", logged.path);
+    assert_ne!(logged.fired_rules, "[]");
+
+    // Logging off on the global level, which the scheme follows: the attempt
+    // is still recorded, its decisions are not.
+    let (status, r) = post_json(
+        &w.app,
+        &b,
+        "/console/api/policies/logging",
+        json!({"scene": "100001", "on": false}),
+        Some(&csrf),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!((&r["logging"], &r["version"]), (&json!(false), &json!(2)));
+    assert_eq!(risky_start(&w.app, &w.token).await, "refused");
+    let quiet = newest().await;
+    assert_ne!(quiet.id, logged.id);
+    assert_eq!(
+        (quiet.path.as_str(), quiet.fired_rules.as_str()),
+        ("[]", "[]")
+    );
+}
+
+#[tokio::test]
 async fn an_invalid_threshold_is_refused_with_a_clear_error_and_changes_nothing() {
     let w = world().await;
     let (mut b, csrf) = w.signed_in("alice").await;
@@ -702,6 +754,7 @@ async fn in_a_real_browser_a_threshold_changed_in_a_node_dialog_changes_the_next
     wait_text(&c, "#policies-source", |t| t == "numgate's default graph").await;
     wait_text(&c, "#node-endpoint_risk", |t| t.contains("threshold 50")).await;
 
+    screenshot(&c, "policies.png").await;
     // A method node's dialog tells how it is billed.
     click(&c, "#node-sms_code").await;
     wait_text(&c, "#policies-node-billing", |t| {
@@ -709,6 +762,7 @@ async fn in_a_real_browser_a_threshold_changed_in_a_node_dialog_changes_the_next
             && t.contains("0.06 yuan per passed scene")
     })
     .await;
+    screenshot(&c, "policies-node.png").await;
     click(&c, "#policies-node-cancel").await;
 
     // The endpoint risk node: not billed; a bad threshold is refused in the dialog.
@@ -750,4 +804,14 @@ async fn in_a_real_browser_a_threshold_changed_in_a_node_dialog_changes_the_next
     wait_text(&c, "#policies-status", |t| t.contains("version 2")).await;
     assert_eq!(risky_start(&w.app, &w.token).await, "captcha");
     c.close().await.unwrap();
+}
+
+/// With `NUMGATE_SCREENSHOT_DIR` set, saves the browser's view there (for the
+/// README's screenshots).
+async fn screenshot(c: &fantoccini::Client, name: &str) {
+    if let Ok(dir) = std::env::var("NUMGATE_SCREENSHOT_DIR") {
+        c.set_window_size(1280, 1500).await.unwrap();
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(name), png).unwrap();
+    }
 }
