@@ -806,6 +806,48 @@ async fn in_a_real_browser_a_threshold_changed_in_a_node_dialog_changes_the_next
     c.close().await.unwrap();
 }
 
+#[tokio::test]
+async fn in_a_real_browser_the_scheme_tab_lists_the_schemes_and_the_inherit_switch_detaches_one() {
+    use crate::console::{click, signed_in_browser, wait_text};
+
+    let Some(path) = crate::browser::chromedriver() else {
+        return;
+    };
+    let w = world().await;
+    let (_driver, c, _profile) = signed_in_browser(&path, &w.app, "alice").await;
+    c.goto(&format!("{}/console/policies", w.app.endpoint))
+        .await
+        .unwrap();
+    wait_text(&c, "#policies-source", |t| t == "numgate's default graph").await;
+    click(&c, "#policies-tab-scheme").await;
+    wait_text(&c, "#policies-scheme", |t| t.contains(&w.scheme)).await;
+    wait_text(&c, "#policies-source", |t| t == "numgate's default graph").await;
+    click(&c, "#policies-inherit").await;
+    wait_text(&c, "#policies-source", |t| t == "this scheme's own policy").await;
+    let f = w.in_force(Some(&w.scheme)).await;
+    assert_eq!((f.source, f.inherit()), (PolicySource::Scheme, false));
+    assert_eq!(
+        w.in_force(None).await.version(),
+        0,
+        "the global level is untouched"
+    );
+
+    // Another scene draws its own graph; the page speaks Chinese too.
+    c.find(fantoccini::Locator::Css("#policies-scene"))
+        .await
+        .unwrap()
+        .select_by_value("100005")
+        .await
+        .unwrap();
+    wait_text(&c, "#node-number_check", |t| t.contains("number_check")).await;
+    c.goto(&format!("{}/console/policies?lang=zh-CN", w.app.endpoint))
+        .await
+        .unwrap();
+    wait_text(&c, "#policies-tab-global", |t| t == "全局策略").await;
+    wait_text(&c, "#node-endpoint_risk", |t| t.contains("终端风险")).await;
+    c.close().await.unwrap();
+}
+
 /// With `NUMGATE_SCREENSHOT_DIR` set, saves the browser's view there (for the
 /// README's screenshots).
 async fn screenshot(c: &fantoccini::Client, name: &str) {
