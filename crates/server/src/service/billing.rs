@@ -171,3 +171,42 @@ mod tests {
         assert_eq!(yuan(20_000), "2");
     }
 }
+
+/// What a charge of a Fusion-Auth node is counted per.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChargeBasis {
+    /// One unit when the scene passes (whichever method passed it), once per run.
+    PassedScene,
+    /// Each delivered SMS segment of the codes the node sends.
+    DeliveredSegment,
+}
+
+impl ChargeBasis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChargeBasis::PassedScene => "passed_scene",
+            ChargeBasis::DeliveredSegment => "delivered_segment",
+        }
+    }
+}
+
+/// How the work of a Fusion-Auth node of this kind is billed, by which method's
+/// price: a method that passes the scene makes the run's one Fusion-Auth charge
+/// (its carrier call is not billed on its own); the SMS code node also sends
+/// SMS, billed per delivered segment as SMS; risk checks and number scoring are
+/// not billed (empty).
+pub fn fusion_node_charges(
+    kind: numgate_domain::fusion::NodeKind,
+) -> &'static [(Method, ChargeBasis)] {
+    use numgate_domain::fusion::NodeKind;
+    match kind {
+        NodeKind::EndpointRisk | NodeKind::NumberRisk | NodeKind::NumberScoring => &[],
+        NodeKind::OneClick | NodeKind::NumberCheck | NodeKind::UpstreamSms => {
+            &[(Method::Fusion, ChargeBasis::PassedScene)]
+        }
+        NodeKind::SmsCode => &[
+            (Method::Sms, ChargeBasis::DeliveredSegment),
+            (Method::Fusion, ChargeBasis::PassedScene),
+        ],
+    }
+}

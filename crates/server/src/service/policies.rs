@@ -12,7 +12,7 @@
 
 use numgate_domain::clock::Millis;
 use numgate_domain::fusion::{
-    effective_policy, Policy, PolicyGraph, PolicySource, Scene, SmsDefaults,
+    default_graph, effective_policy, Node, Policy, PolicyGraph, PolicySource, Scene, SmsDefaults,
 };
 use numgate_store::{
     AuditRecord, PolicyRecord, PutPolicy, SmsSignature, SmsTemplate, Store, StoreError,
@@ -94,6 +94,10 @@ pub struct InForce {
     /// scheme) the tenant's global one. `None`: nothing stored, the level follows
     /// the one above.
     pub own: Option<Stored>,
+    /// Whether runs under the graph record their decisions in the attempt log:
+    /// the logging switch of the scheme's policy, else of the global policy
+    /// (a level with no policy follows the one above), else on.
+    pub logging: bool,
 }
 
 impl InForce {
@@ -139,10 +143,12 @@ pub async fn in_force(
     let sms = sms_defaults(config, scene);
     let (graph, source) = effective_policy(scene, &sms, global_p.as_ref(), own_p.as_ref());
     let graph = graph.into_owned();
+    let logging = own.as_ref().or(global.as_ref()).is_none_or(|p| p.logging);
     Ok(InForce {
         graph,
         source,
         own: if scheme.is_some() { own } else { global },
+        logging,
     })
 }
 
@@ -255,6 +261,145 @@ pub async fn set_inherit(
     };
     put(store, change, graph, on, logging, version).await?;
     Ok(true)
+}
+
+/// A change to one node of the graph in force at a level, as an editor (the
+/// console's node dialog) sends it: what is given replaces the node's own, what
+/// is not is kept. The node's kind cannot change.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeEdit {
+    pub enabled: Option<bool>,
+    pub log: Option<bool>,
+    /// The kind's settings as JSON (`{"threshold": 70, …}` for a risk check).
+    pub settings: Option<serde_json::Value>,
+    /// Where each outcome leads: node ids, `pass` or `refuse`.
+    pub next: Option<serde_json::Value>,
+}
+
+/// Changes one node of the graph in force at the level and stores the result
+/// as the level's policy, through [`set`] (validated against the domain's rules
+/// and the tenant's catalog; a refused change stores nothing). A level that
+/// inherited stops inheriting, starting from the graph that was in force.
+/// `expected_version` as for [`set`].
+pub async fn set_node(
+    store: &dyn Store,
+    config: &Config,
+    change: Change<'_>,
+    node_id: &str,
+    edit: NodeEdit,
+    expected_version: Option<i64>,
+) -> Result<Stored, ApiError> {
+    if let Some(code) = change.scheme {
+        require_scheme(store, change.tenant_id, code).await?;
+    }
+    let current = in_force(store, config, change.tenant_id, change.scene, change.scheme).await?;
+    let mut graph = current.graph;
+    let node = graph
+        .node_mut(node_id)
+        .ok_or_else(|| no_such_node(change, node_id))?;
+    let mut json = serde_json::to_value(&*node).expect("a node serialises");
+    let fields = [
+        ("enabled", edit.enabled.map(serde_json::Value::from)),
+        ("log", edit.log.map(serde_json::Value::from)),
+        ("settings", edit.settings),
+        ("next", edit.next),
+    ];
+    for (name, value) in fields {
+        if let Some(v) = value {
+            json[name] = v;
+        }
+    }
+    *node = serde_json::from_value::<Node>(json)
+        .map_err(|e| invalid(format!("node `{node_id}`: the settings are not valid: {e}")))?;
+    set(
+        store,
+        change,
+        GraphInput::Graph(graph),
+        None,
+        expected_version,
+    )
+    .await
+}
+
+/// Restores one node of the graph in force at the level to the scene's default
+/// graph's node of the same id (settings, switches and edges), and stores the
+/// result as for [`set_node`]. A node the default graph does not have has no
+/// defaults: refused.
+pub async fn restore_node(
+    store: &dyn Store,
+    config: &Config,
+    change: Change<'_>,
+    node_id: &str,
+    expected_version: Option<i64>,
+) -> Result<Stored, ApiError> {
+    if let Some(code) = change.scheme {
+        require_scheme(store, change.tenant_id, code).await?;
+    }
+    let defaults = default_graph(change.scene, &sms_defaults(config, change.scene));
+    let default_node = defaults.node(node_id).cloned().ok_or_else(|| {
+        invalid(format!(
+            "node `{node_id}` is not in the default graph of scene {}: it has no defaults",
+            change.scene.code()
+        ))
+    })?;
+    let current = in_force(store, config, change.tenant_id, change.scene, change.scheme).await?;
+    let mut graph = current.graph;
+    let node = graph
+        .node_mut(node_id)
+        .ok_or_else(|| no_such_node(change, node_id))?;
+    *node = default_node;
+    set(
+        store,
+        change,
+        GraphInput::Graph(graph),
+        None,
+        expected_version,
+    )
+    .await
+}
+
+/// Turns the level's logging switch: whether runs under its policy record
+/// their nodes' decisions (path, rules that fired) in the attempt log; a scheme
+/// without a policy follows the global switch (see [`InForce::logging`]). The level's policy keeps its graph and inherit switch;
+/// a level with no policy gets one that still follows the level above (inherit
+/// on), so that only the switch changes. `false` when the switch was already
+/// so (nothing stored, nothing audited).
+pub async fn set_logging(
+    store: &dyn Store,
+    config: &Config,
+    change: Change<'_>,
+    on: bool,
+) -> Result<bool, ApiError> {
+    if let Some(code) = change.scheme {
+        require_scheme(store, change.tenant_id, code).await?;
+    }
+    let current = in_force(store, config, change.tenant_id, change.scene, change.scheme).await?;
+    let (graph, inherit) = match &current.own {
+        Some(own) if own.logging == on => return Ok(false),
+        Some(_) => {
+            let record = store
+                .get_policy(change.tenant_id, scene_column(change.scene), change.scheme)
+                .await?
+                .ok_or_else(|| changed_meanwhile(change))?;
+            (record.graph, record.inherit)
+        }
+        // Without a policy logging is on.
+        None if on => return Ok(false),
+        None => (
+            serde_json::to_string(&current.graph).expect("a graph serialises"),
+            true,
+        ),
+    };
+    put(store, change, graph, inherit, on, Some(current.version())).await?;
+    Ok(true)
+}
+
+fn no_such_node(change: Change<'_>, node_id: &str) -> ApiError {
+    invalid(format!(
+        "the policy of {} has no node `{node_id}`",
+        level(change.scene, change.scheme)
+    ))
 }
 
 /// Restores the defaults at the level: its policy is deleted (audited), so the

@@ -92,7 +92,8 @@ impl Session {
 
 /// The graph in force for a scheme's scene: the scheme's policy, the tenant's
 /// global one, or the default ([`crate::service::policies::in_force`], read from
-/// the store each time: a change applies to the next run on every node).
+/// the store each time: a change applies to the next run on every node), with
+/// every node's `log` off when the policy's logging switch is.
 pub async fn graph_in_force(
     state: &AppState,
     tenant_id: i64,
@@ -107,7 +108,14 @@ pub async fn graph_in_force(
         Some(scheme),
     )
     .await?;
-    Ok(p.graph)
+    let mut graph = p.graph;
+    // Logging off: no node's decisions are recorded (the attempt itself is).
+    if !p.logging {
+        for node in &mut graph.nodes {
+            node.log = false;
+        }
+    }
+    Ok(graph)
 }
 
 /// What starting a run needs.
