@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use numgate_domain::clock::{Clock, SystemClock};
 use numgate_domain::{CountryCode, PhoneNumber};
+use numgate_server::service::audit::Actor;
 use numgate_server::service::keys;
 use numgate_server::{open_data_dir, DataDir, DEFAULT_TENANT};
 use numgate_store::{NewInbound, Tenant, DEFAULT_SERVICE_NUMBER};
@@ -178,10 +179,11 @@ pub async fn keys(global: &Global, cmd: KeysCmd) -> anyhow::Result<()> {
     match cmd {
         KeysCmd::Create { tenant: name, json } => {
             let t = tenant(&data, &name).await?;
-            let issued = keys::create(
+            let issued = keys::create_audited(
                 data.store.as_ref(),
                 &data.master_key.secret_box(),
                 t.id,
+                &Actor::cli(),
                 SystemClock.now_millis(),
             )
             .await?;
@@ -255,8 +257,18 @@ pub async fn keys(global: &Global, cmd: KeysCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Through the same service function as the console (audited), in the key's
+/// own tenant.
 async fn set_enabled(data: &DataDir, id: &str, enabled: bool) -> anyhow::Result<()> {
-    if !data.store.set_access_key_enabled(id, enabled).await? {
+    let Some(key) = data.store.find_access_key(id).await? else {
+        bail!("no AccessKey {id}");
+    };
+    let now = SystemClock.now_millis();
+    let store = data.store.as_ref();
+    if keys::set_enabled(store, key.tenant_id, id, enabled, &Actor::cli(), now)
+        .await?
+        .is_none()
+    {
         bail!("no AccessKey {id}");
     }
     println!("{id} {}", if enabled { "enabled" } else { "disabled" });

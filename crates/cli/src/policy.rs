@@ -307,12 +307,7 @@ async fn tenant_id(data: &DataDir, name: &str) -> anyhow::Result<i64> {
 
 /// Who the audit log names: `cli:` and the operator's login name.
 fn actor() -> String {
-    let user = std::env::var("USER")
-        .ok()
-        .map(|u| u.trim().to_owned())
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "operator".to_owned());
-    numgate_server::service::audit::Actor::Cli(user).tag()
+    numgate_server::service::audit::Actor::cli().tag()
 }
 
 fn when(ms: i64) -> String {

@@ -18,6 +18,16 @@ pub enum Actor {
 }
 
 impl Actor {
+    /// The command line's actor: the OS user running it (`$USER`), else `operator`.
+    pub fn cli() -> Actor {
+        let user = std::env::var("USER")
+            .ok()
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| "operator".to_owned());
+        Actor::Cli(user)
+    }
+
     /// The form kept in the log: `accesskey:ID`, `console:NAME`, `cli:USER`.
     pub fn tag(&self) -> String {
         match self {
