@@ -1,13 +1,14 @@
 //! `numgate billing`: resource plans (list, add) and monthly bills, on a data
 //! directory, also while a server runs on it.
 
-use anyhow::{anyhow, bail};
+use anyhow::anyhow;
 use clap::Subcommand;
 use numgate_domain::clock::{Clock, SystemClock};
-use numgate_domain::stats::{Day, Method};
-use numgate_server::service::billing::{self, item_name, yuan};
+use numgate_domain::stats::Day;
+use numgate_server::service::audit::Actor;
+use numgate_server::service::billing::{self, item_name, yuan, PlanInput};
 use numgate_server::{open_data_dir, DEFAULT_TENANT};
-use numgate_store::{NewPlan, Tenant};
+use numgate_store::Tenant;
 use serde_json::json;
 
 use crate::Global;
@@ -55,27 +56,19 @@ pub enum BillingCmd {
     },
 }
 
-fn method(s: &str) -> anyhow::Result<Method> {
-    Method::parse(&s.trim().replace('-', "_"))
-        .ok_or_else(|| anyhow!("--method: one of one-click, number-check, sms, fusion (got {s:?})"))
-}
-
-fn day(flag: &str, s: &str) -> anyhow::Result<Day> {
-    Day::parse_compact(s.trim())
-        .or_else(|| Day::parse_iso(s.trim()))
-        .ok_or_else(|| anyhow!("{flag}: a date as yyyyMMdd or YYYY-MM-DD (got {s:?})"))
-}
-
-/// `yyyyMM` to `YYYY-MM`.
+/// `yyyyMM` to `YYYY-MM`, by the Open API's rule.
 fn month(s: &str) -> anyhow::Result<String> {
-    let s = s.trim();
-    let ok = s.len() == 6
-        && s.bytes().all(|b| b.is_ascii_digit())
-        && (1..=12).contains(&s[4..].parse::<u32>().unwrap_or(0));
-    if !ok {
-        bail!("--month: a month as yyyyMM (got {s:?})");
-    }
-    Ok(format!("{}-{}", &s[..4], &s[4..]))
+    billing::parse_month(s).ok_or_else(|| anyhow!("--month: a month as yyyyMM (got {s:?})"))
+}
+
+/// Who the audit log names: the operator's login name.
+fn actor() -> Actor {
+    let user = std::env::var("USER")
+        .ok()
+        .map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "operator".to_owned());
+    Actor::Cli(user)
 }
 
 pub async fn run(global: &Global, cmd: BillingCmd) -> anyhow::Result<()> {
@@ -188,26 +181,23 @@ pub async fn run(global: &Global, cmd: BillingCmd) -> anyhow::Result<()> {
             until,
             json,
         } => {
-            let method = method(&m)?;
-            let (from, until) = (day("--from", &from)?, day("--until", &until)?);
-            if until < from {
-                bail!("--until must not be before --from");
-            }
-            if count == 0 || count > 1_000_000_000_000 {
-                bail!("--count: 1 to 1000000000000");
-            }
             let t = find(tenant).await?;
-            let start = |d: Day| d.days() * 86_400_000 - offset_ms;
-            let id = store
-                .add_plan(NewPlan {
-                    tenant_id: t.id,
-                    method,
-                    total: count,
-                    valid_from: start(from),
-                    valid_until: start(until.plus(1)),
-                    created_at: SystemClock.now_millis(),
-                })
-                .await?;
+            let added = billing::add_plan(
+                store,
+                offset_ms,
+                t.id,
+                PlanInput {
+                    method: &m,
+                    count,
+                    from: &from,
+                    until: &until,
+                },
+                &actor(),
+                SystemClock.now_millis(),
+            )
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+            let (id, method, from, until) = (added.id, added.method, added.from, added.until);
             if json {
                 outln!(
                     "{}",

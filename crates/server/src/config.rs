@@ -98,6 +98,20 @@ pub struct ConsoleConfig {
     pub max_failures: i64,
     /// How long a lock lasts.
     pub lockout_secs: i64,
+    /// Failed sign-ins (any name, known or not) from one client address within
+    /// `ip_window_secs` that refuse every further sign-in from that address
+    /// until the window ends. The per-user lock alone would let anyone who
+    /// knows a name keep that user locked out, and would not slow down one
+    /// source guessing at many names; this limit bounds both. Counted in the
+    /// database, so it holds across nodes.
+    pub ip_max_failures: i64,
+    /// The window of `ip_max_failures`, from its first failure.
+    pub ip_window_secs: i64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: when the connection
+    /// comes from one of these addresses, the client is the last address in the
+    /// header that is not one of them. Empty (the default): the connection's
+    /// own address is the client, and the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ConsoleConfig {
@@ -108,6 +122,9 @@ impl Default for ConsoleConfig {
             session_max_secs: 12 * 3600,
             max_failures: 5,
             lockout_secs: 15 * 60,
+            ip_max_failures: 20,
+            ip_window_secs: 15 * 60,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -643,6 +660,12 @@ impl Config {
         if !(1..=86_400).contains(&c.lockout_secs) {
             return bad("console.lockout_secs must be 1 to 86400");
         }
+        if !(1..=10_000).contains(&c.ip_max_failures) {
+            return bad("console.ip_max_failures must be 1 to 10000");
+        }
+        if !(60..=86_400).contains(&c.ip_window_secs) {
+            return bad("console.ip_window_secs must be 60 to 86400");
+        }
         let f = &self.fusion;
         if !(3..=21).contains(&f.service_number.len())
             || !f.service_number.bytes().all(|b| b.is_ascii_digit())
@@ -837,6 +860,11 @@ mod tests {
             "cookies are Secure unless turned off"
         );
         assert_eq!((c.console.max_failures, c.console.lockout_secs), (5, 900));
+        assert_eq!(
+            (c.console.ip_max_failures, c.console.ip_window_secs),
+            (20, 900)
+        );
+        assert!(c.console.trusted_proxies.is_empty());
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("n.toml");
         std::fs::write(
@@ -847,11 +875,28 @@ mod tests {
         let c = Config::load(Some(&f)).unwrap();
         assert!(!c.console.secure_cookies);
         assert_eq!(c.console.session_idle_secs, 600);
+        std::fs::write(
+            &f,
+            "[console]\nip_max_failures = 50\ntrusted_proxies = [\"10.0.0.1\", \"::1\"]\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&f)).unwrap();
+        assert_eq!(c.console.ip_max_failures, 50);
+        assert_eq!(
+            c.console.trusted_proxies,
+            [
+                "10.0.0.1".parse::<std::net::IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
         for (bad, says) in [
             ("session_idle_secs = 10", "console.session_idle_secs"),
             ("session_max_secs = 60", "console.session_max_secs"),
             ("max_failures = 0", "console.max_failures"),
             ("lockout_secs = 0", "console.lockout_secs"),
+            ("ip_max_failures = 0", "console.ip_max_failures"),
+            ("ip_window_secs = 86401", "console.ip_window_secs"),
+            ("trusted_proxies = [\"proxy\"]", "trusted_proxies"),
             ("cookie_name = \"x\"", "cookie_name"),
         ] {
             std::fs::write(&f, format!("[console]\n{bad}\n")).unwrap();

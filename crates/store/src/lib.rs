@@ -385,6 +385,19 @@ pub trait Attempts: Send + Sync {
         tenant_id: i64,
         refused_only: bool,
         limit: u32,
+    ) -> Result<Vec<AttemptRecord>> {
+        self.list_attempts_page(tenant_id, refused_only, None, limit)
+            .await
+    }
+    /// A page of [`Attempts::list_attempts`]: newest first (by time, then id),
+    /// only attempts older than `before` (the cursor of the previous page's
+    /// last one), so that pages do not shift as attempts are added.
+    async fn list_attempts_page(
+        &self,
+        tenant_id: i64,
+        refused_only: bool,
+        before: Option<AttemptCursor>,
+        limit: u32,
     ) -> Result<Vec<AttemptRecord>>;
 }
 
@@ -459,6 +472,18 @@ pub trait ConsoleUsers: Send + Sync {
     ) -> Result<Option<ConsoleSession>>;
     /// Sign-out: whether the session existed.
     async fn end_console_session(&self, id_hash: &[u8]) -> Result<bool>;
+    /// Whether sign-ins from the client address `ip` are refused at `now`:
+    /// `limit.max_failures` or more failures in a window that still runs.
+    async fn sign_in_ip_blocked(&self, ip: &str, limit: IpLimit, now: Millis) -> Result<bool>;
+    /// Counts a failed sign-in from `ip` with one upsert: in the address's running
+    /// window the count goes up; after it (or at the first failure) a new window
+    /// starts at `now` with one failure. Whether the address is blocked afterwards.
+    async fn record_sign_in_ip_failure(
+        &self,
+        ip: &str,
+        limit: IpLimit,
+        now: Millis,
+    ) -> Result<bool>;
 }
 
 /// Background upkeep.

@@ -427,6 +427,8 @@ pub struct PurgeCounts {
     pub sms_blocks: u64,
     /// Console sign-in sessions past their idle timeout or expiry.
     pub console_sessions: u64,
+    /// Failed sign-in windows of client addresses, a day after they started.
+    pub sign_in_ips: u64,
 }
 
 /// How long the SMS guards' counters are kept: longer than the longest
@@ -792,6 +794,24 @@ pub struct AttemptRecord {
     pub fired_rules: String,
     pub path: String,
     pub at: Millis,
+}
+
+/// Where a page of attempts starts: after the attempt at `at` with `id`
+/// (newest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptCursor {
+    pub at: Millis,
+    pub id: i64,
+}
+
+impl AttemptRecord {
+    /// The cursor of the page after this attempt.
+    pub fn cursor(&self) -> AttemptCursor {
+        AttemptCursor {
+            at: self.at,
+            id: self.id,
+        }
+    }
 }
 
 /// Which of a tenant's lists a number is on.

@@ -3,7 +3,7 @@
 
 use numgate_domain::clock::Millis;
 
-use crate::{PurgeCounts, PurgeCutoffs, SMS_COUNTER_RETENTION_MS};
+use crate::{PurgeCounts, PurgeCutoffs, SIGN_IN_IP_RETENTION_MS, SMS_COUNTER_RETENTION_MS};
 
 /// A code is kept a day past its expiry (any state), for support questions.
 const CODE_GRACE_MS: Millis = 24 * 3_600_000;
@@ -34,6 +34,7 @@ pub(crate) enum Counter {
     SmsCounters,
     SmsBlocks,
     ConsoleSessions,
+    SignInIps,
 }
 
 /// One table's rule: rows matching `dead` go; `dead` has at most one parameter,
@@ -50,8 +51,9 @@ pub(crate) struct Rule {
 /// and attempts once older than `records_before`; risk events once older than
 /// `risk_events_before`; the SMS guards' counters after
 /// [`SMS_COUNTER_RETENTION_MS`], prefix blocks once run out; console sessions
-/// once idle or expired. Policies, console users and the audit log are never purged.
-pub(crate) fn rules(cutoffs: &PurgeCutoffs) -> [Rule; 19] {
+/// once idle or expired; failed sign-in windows of client addresses a day after
+/// they started. Policies, console users and the audit log are never purged.
+pub(crate) fn rules(cutoffs: &PurgeCutoffs) -> [Rule; 20] {
     let PurgeCutoffs {
         now,
         records_before,
@@ -180,6 +182,12 @@ pub(crate) fn rules(cutoffs: &PurgeCutoffs) -> [Rule; 19] {
             "idle_until <= {}",
             Some(now),
         ),
+        rule(
+            Counter::SignInIps,
+            "console_sign_in_ips",
+            "window_start < {}",
+            Some(now.saturating_sub(SIGN_IN_IP_RETENTION_MS)),
+        ),
     ]
 }
 
@@ -201,6 +209,7 @@ impl PurgeCounts {
             Counter::SmsCounters => &mut self.sms_counters,
             Counter::SmsBlocks => &mut self.sms_blocks,
             Counter::ConsoleSessions => &mut self.console_sessions,
+            Counter::SignInIps => &mut self.sign_in_ips,
         };
         *field += n;
     }

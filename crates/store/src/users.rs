@@ -84,6 +84,19 @@ pub struct Lockout {
     pub lock_ms: Millis,
 }
 
+/// How failed sign-ins from one client address block it: `max_failures` within
+/// a window of `window_ms` (which starts at the window's first failure) refuse
+/// every further sign-in from the address until the window ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpLimit {
+    pub max_failures: i64,
+    pub window_ms: Millis,
+}
+
+/// How long an address's failure window is kept: at least the longest window
+/// the configuration allows (a day). Purged after that.
+pub const SIGN_IN_IP_RETENTION_MS: Millis = 24 * 3_600_000;
+
 /// A session to start at sign-in.
 #[derive(Clone)]
 pub struct NewConsoleSession {

@@ -18,15 +18,6 @@ use crate::params::Params;
 use crate::service::billing::{self, item_name, yuan};
 use crate::state::AppState;
 
-/// `yyyyMM` to the stored `YYYY-MM`.
-fn month(s: &str) -> Option<String> {
-    if s.len() != 6 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let (y, m): (u32, u32) = (s[..4].parse().ok()?, s[4..].parse().ok()?);
-    ((1970..=9999).contains(&y) && (1..=12).contains(&m)).then(|| format!("{y:04}-{m:02}"))
-}
-
 pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payload, ApiError> {
     let bad = |m: &str| ApiError::biz(BizCode::InvalidParameters, m.to_owned());
     // Outer None: liveness (nothing to bill); inner None: every method.
@@ -44,7 +35,7 @@ pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payloa
             ))
         }
     };
-    let month = month(p.required("Month")?.trim())
+    let month = billing::parse_month(p.required("Month")?)
         .ok_or_else(|| bad("Month must be a month in the form yyyyMM"))?;
     let lines = match methods {
         Some(method) => {
@@ -82,15 +73,4 @@ pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payloa
         "Data",
         json!({ "AmountSum": yuan(sum), "SceneBillingList": list }),
     )]))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn months_are_yyyymm() {
-        assert_eq!(super::month("202603").as_deref(), Some("2026-03"));
-        for bad in ["202613", "202600", "2026-3", "20260", "abcdef", "196912"] {
-            assert_eq!(super::month(bad), None, "{bad}");
-        }
-    }
 }

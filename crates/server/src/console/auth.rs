@@ -1,13 +1,22 @@
-//! Sign-in and sign-out. A wrong password, an unknown user, a disabled user and
-//! a locked one get the same answer after the same work (an unknown user's
-//! password is checked against a dummy hash): the form does not tell which
-//! names exist.
+//! Sign-in and sign-out. A wrong password, an unknown user, a disabled user, a
+//! locked one and a client address blocked after too many failures get the same
+//! answer after the same work (an unknown user's password is checked against a
+//! dummy hash): the form does not tell which names exist, nor why it refused.
+//!
+//! Two limits: a user is locked after `console.max_failures` wrong passwords in
+//! a row (a slow guess at one account from many addresses), and a client
+//! address is refused after `console.ip_max_failures` failed sign-ins of any
+//! names in `console.ip_window_secs` (one source guessing at many accounts, or
+//! keeping users locked out). A blocked address's attempts are not judged, so
+//! they neither count against a user nor sign anyone in.
+
+use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use numgate_store::Lockout;
+use numgate_store::{IpLimit, Lockout};
 use serde::Deserialize;
 
 use super::i18n::{render, Lang};
@@ -16,6 +25,7 @@ use super::session::{
     self, cookie, language, page_headers, set_cookie, tokens_match, ConsoleError,
     LOGIN_CSRF_COOKIE, SESSION_COOKIE,
 };
+use crate::config::ConsoleConfig;
 use crate::state::AppState;
 
 const LOGIN_HTML: &str = include_str!("../../../../web/console/login.html");
@@ -91,6 +101,7 @@ fn login_form(
 /// otherwise); then the name and password, the lock and the user's state decide.
 pub async fn sign_in(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ConsoleError> {
@@ -110,6 +121,15 @@ pub async fn sign_in(
         return Ok(res);
     }
     let config = &state.config.console;
+    let ip = client_ip(config, peer, &headers).to_string();
+    let ip_limit = IpLimit {
+        max_failures: config.ip_max_failures,
+        window_ms: config.ip_window_secs * 1000,
+    };
+    let ip_blocked = state
+        .store
+        .sign_in_ip_blocked(&ip, ip_limit, state.clock.now_millis())
+        .await?;
     let user = state.store.find_user(&form.name).await?;
     let matches = password::verify_blocking(
         user.as_ref().map(|u| u.password_hash.clone()),
@@ -118,6 +138,8 @@ pub async fn sign_in(
     .await;
     let now = state.clock.now_millis();
     let signed_in = match &user {
+        // Refused before judging: the same answer, after the same work.
+        _ if ip_blocked => None,
         Some(u) if matches => {
             let (id, new) = session::new_session(config, u.id, now);
             state
@@ -142,6 +164,15 @@ pub async fn sign_in(
         }
         None => None,
     };
+    if signed_in.is_none()
+        && !ip_blocked
+        && state
+            .store
+            .record_sign_in_ip_failure(&ip, ip_limit, now)
+            .await?
+    {
+        tracing::info!(%ip, "console sign-in refused from an address after failed sign-ins");
+    }
     match signed_in {
         Some(id) => {
             let mut res = Redirect::to("/console").into_response();
@@ -165,6 +196,34 @@ pub async fn sign_in(
             "failed",
         )),
     }
+}
+
+/// The client's address: the connection's, unless it comes from one of
+/// `console.trusted_proxies`; then the last address of `X-Forwarded-For` that
+/// is not a trusted proxy (each proxy appends the address it was reached
+/// from, so only the addresses trusted proxies wrote are believed). A header
+/// that is missing or does not parse leaves the connection's address.
+pub fn client_ip(config: &ConsoleConfig, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    let canonical = |ip: IpAddr| ip.to_canonical();
+    let peer = canonical(peer.ip());
+    let trusted = |ip: &IpAddr| config.trusted_proxies.iter().any(|t| canonical(*t) == *ip);
+    if !trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    for hop in hops.iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) if trusted(&canonical(ip)) => continue,
+            Ok(ip) => return canonical(ip),
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 #[derive(Default, Deserialize)]
@@ -192,4 +251,47 @@ pub async fn sign_out(
         set_cookie(&state.config.console, SESSION_COOKIE, "", Some(0)),
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(xff: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in xff {
+            h.append("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn the_client_is_the_connection_unless_it_is_a_trusted_proxy() {
+        let peer: SocketAddr = "192.0.2.10:5000".parse().unwrap();
+        let mut config = ConsoleConfig::default();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // Nobody trusted: the header is ignored.
+        let h = headers(&["203.0.113.9"]);
+        assert_eq!(client_ip(&config, peer, &h), ip("192.0.2.10"));
+
+        config.trusted_proxies = vec![ip("192.0.2.10"), ip("10.0.0.2")];
+        assert_eq!(client_ip(&config, peer, &h), ip("203.0.113.9"));
+        // A client cannot choose its address by sending the header itself:
+        // the last address not written by a trusted proxy counts.
+        let h = headers(&["1.2.3.4, 203.0.113.9, 10.0.0.2"]);
+        assert_eq!(client_ip(&config, peer, &h), ip("203.0.113.9"));
+        let h = headers(&["1.2.3.4", "203.0.113.9"]);
+        assert_eq!(client_ip(&config, peer, &h), ip("203.0.113.9"));
+        // No header, or a broken one: the proxy's own address.
+        assert_eq!(client_ip(&config, peer, &headers(&[])), ip("192.0.2.10"));
+        let h = headers(&["1.2.3.4, not-an-address"]);
+        assert_eq!(client_ip(&config, peer, &h), ip("192.0.2.10"));
+        // Only proxies in the header: the connection's address.
+        let h = headers(&["10.0.0.2"]);
+        assert_eq!(client_ip(&config, peer, &h), ip("192.0.2.10"));
+        // An IPv4 address on an IPv6 socket is the same client.
+        let mapped: SocketAddr = "[::ffff:192.0.2.10]:5000".parse().unwrap();
+        assert_eq!(client_ip(&config, mapped, &h), ip("192.0.2.10"));
+    }
 }

@@ -7,9 +7,12 @@
 //! is charged per delivered segment by the store, in the transaction that
 //! records the delivery. Money is in 1/10000 yuan, as integers.
 
-use numgate_domain::stats::Method;
-use numgate_store::{Charge, Store, UsageRow};
+use numgate_domain::clock::Millis;
+use numgate_domain::stats::{Day, Method};
+use numgate_store::{Charge, NewPlan, Store, UsageRow};
+use serde_json::json;
 
+use super::audit::{self, Actor, Change};
 use crate::config::BillingConfig;
 
 use crate::error::{ApiError, BizCode};
@@ -138,6 +141,122 @@ async fn names(
     })
 }
 
+/// A month as `yyyyMM` (the Open API's and the CLI's form) to the stored
+/// `YYYY-MM`; `None` for anything else.
+pub fn parse_month(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.len() != 6 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (y, m): (u32, u32) = (s[..4].parse().ok()?, s[4..].parse().ok()?);
+    ((1970..=9999).contains(&y) && (1..=12).contains(&m)).then(|| format!("{y:04}-{m:02}"))
+}
+
+/// Most verifications one resource plan may hold.
+pub const MAX_PLAN_UNITS: u64 = 1_000_000_000_000;
+
+/// A resource plan to add, as a person gives it.
+pub struct PlanInput<'a> {
+    /// `one-click`, `number-check`, `sms` or `fusion` (`_` for `-` too).
+    pub method: &'a str,
+    pub count: u64,
+    /// First and last day, `yyyyMMdd` or `YYYY-MM-DD`.
+    pub from: &'a str,
+    pub until: &'a str,
+}
+
+/// A plan as added: its id, method, size and first and last day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedPlan {
+    pub id: i64,
+    pub method: Method,
+    pub total: u64,
+    pub from: Day,
+    pub until: Day,
+}
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError::biz(BizCode::InvalidParameters, message.into())
+}
+
+fn plan_day(what: &str, s: &str) -> Result<Day, ApiError> {
+    Day::parse_compact(s.trim())
+        .or_else(|| Day::parse_iso(s.trim()))
+        .ok_or_else(|| bad(format!("{what}: a date as yyyyMMdd or YYYY-MM-DD")))
+}
+
+/// Adds a resource plan for the tenant (`numgate billing add-plan`, the
+/// console): `count` verifications of the method, valid from the start of
+/// `from` to the end of `until`, days in the calendar `utc_offset_ms` east of
+/// UTC. Every input is checked before anything changes; audited
+/// (`billing.add_plan`).
+pub async fn add_plan(
+    store: &dyn Store,
+    utc_offset_ms: Millis,
+    tenant_id: i64,
+    input: PlanInput<'_>,
+    actor: &Actor,
+    now: Millis,
+) -> Result<AddedPlan, ApiError> {
+    let method = Method::parse(&input.method.trim().replace('-', "_"))
+        .ok_or_else(|| bad("method: one of one-click, number-check, sms, fusion"))?;
+    let (from, until) = (
+        plan_day("from", input.from)?,
+        plan_day("until", input.until)?,
+    );
+    if until < from {
+        return Err(bad("until must not be before from"));
+    }
+    if input.count == 0 || input.count > MAX_PLAN_UNITS {
+        return Err(bad(format!("count: 1 to {MAX_PLAN_UNITS}")));
+    }
+    let start = |d: Day| d.days() * 86_400_000 - utc_offset_ms;
+    let id = store
+        .add_plan(NewPlan {
+            tenant_id,
+            method,
+            total: input.count,
+            valid_from: start(from),
+            valid_until: start(until.plus(1)),
+            created_at: now,
+        })
+        .await?;
+    let added = AddedPlan {
+        id,
+        method,
+        total: input.count,
+        from,
+        until,
+    };
+    audit::record(
+        store,
+        Change {
+            tenant_id,
+            actor,
+            action: "billing.add_plan",
+            target: format!("plan {id}"),
+            before: None,
+            after: Some(
+                json!({
+                    "method": method.as_str(),
+                    "total": added.total,
+                    "from": from.iso(),
+                    "until": until.iso(),
+                })
+                .to_string(),
+            ),
+        },
+        now,
+    )
+    .await?;
+    Ok(added)
+}
+
+/// 1/10000 yuan as yuan with all four decimals: 300 → `0.0300`.
+pub fn yuan4(amount: u64) -> String {
+    format!("{}.{:04}", amount / 10_000, amount % 10_000)
+}
+
 /// What a line bills, in words: Alibaba's item names.
 pub fn item_name(method: Method) -> &'static str {
     match method {
@@ -160,7 +279,30 @@ pub fn yuan(amount: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::yuan;
+    use super::{parse_month, yuan, yuan4};
+
+    #[test]
+    fn months_are_yyyymm() {
+        assert_eq!(parse_month("202603").as_deref(), Some("2026-03"));
+        for bad in [
+            "202613",
+            "202600",
+            "2026-3",
+            "20260",
+            "abcdef",
+            "196912",
+            "２０２６03",
+        ] {
+            assert_eq!(parse_month(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn four_decimals_for_the_price_list() {
+        assert_eq!(yuan4(300), "0.0300");
+        assert_eq!(yuan4(12_345), "1.2345");
+        assert_eq!(yuan4(0), "0.0000");
+    }
 
     #[test]
     fn amounts_print_as_yuan_without_floats() {

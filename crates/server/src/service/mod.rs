@@ -10,6 +10,7 @@ pub mod fusion_schemes;
 pub mod h5;
 pub mod keys;
 pub mod policies;
+pub mod risk_lists;
 pub mod schemes;
 pub mod send_details;
 pub mod sms_auth;

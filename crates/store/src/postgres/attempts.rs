@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 
 use super::{col, map_err, PgStore};
-use crate::{AttemptRecord, Attempts, NewAttempt, Result, OUTCOME_REFUSED};
+use crate::{AttemptCursor, AttemptRecord, Attempts, NewAttempt, Result, OUTCOME_REFUSED};
 
 const COLUMNS: &str = "SELECT id, tenant_id, scheme, scene, session_id, number, device_id, ip, \
      outcome, endpoint_score, number_score, fired_rules, path, at FROM fusion_attempts";
@@ -54,12 +54,15 @@ impl Attempts for PgStore {
         .map_err(map_err)
     }
 
-    async fn list_attempts(
+    async fn list_attempts_page(
         &self,
         tenant_id: i64,
         refused_only: bool,
+        before: Option<AttemptCursor>,
         limit: u32,
     ) -> Result<Vec<AttemptRecord>> {
+        // Without a cursor, one past every attempt.
+        let (before_at, before_id) = before.map_or((i64::MAX, i64::MAX), |c| (c.at, c.id));
         // The outcome is written into the statement, not bound, so that the
         // planner can use the partial index of refused attempts.
         let filter = if refused_only {
@@ -68,9 +71,13 @@ impl Attempts for PgStore {
             String::new()
         };
         sqlx::query(&format!(
-            "{COLUMNS} WHERE tenant_id = $1 {filter} ORDER BY at DESC, id DESC LIMIT $2"
+            "{COLUMNS} WHERE tenant_id = $1 {filter} \
+             AND (at < $2 OR (at = $2 AND id < $3)) \
+             ORDER BY at DESC, id DESC LIMIT $4"
         ))
         .bind(tenant_id)
+        .bind(before_at)
+        .bind(before_id)
         .bind(i64::from(limit))
         .fetch_all(self.pool())
         .await

@@ -54,6 +54,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "console_users",
         sql: include_str!("../../migrations/postgres/0009_console_users.sql"),
     },
+    Migration {
+        version: 11,
+        name: "sign_in_ips",
+        sql: include_str!("../../migrations/postgres/0011_sign_in_ips.sql"),
+    },
 ];
 
 /// The advisory lock that nodes starting together take turns on ("numgate1" in

@@ -9,7 +9,7 @@ use sqlx::postgres::PgRow;
 
 use super::{col, map_conflict, map_err, PgStore};
 use crate::{
-    ConsoleSession, ConsoleUsers, Lockout, NewConsoleSession, NewUser, Result, StoreError,
+    ConsoleSession, ConsoleUsers, IpLimit, Lockout, NewConsoleSession, NewUser, Result, StoreError,
     UserRecord, UserRole,
 };
 
@@ -215,5 +215,45 @@ impl ConsoleUsers for PgStore {
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn sign_in_ip_blocked(&self, ip: &str, limit: IpLimit, now: Millis) -> Result<bool> {
+        let found: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM console_sign_in_ips \
+             WHERE ip = $1 AND failures >= $2 AND window_start + $3 > $4",
+        )
+        .bind(ip)
+        .bind(limit.max_failures)
+        .bind(limit.window_ms)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(map_err)?;
+        Ok(found.is_some())
+    }
+
+    async fn record_sign_in_ip_failure(
+        &self,
+        ip: &str,
+        limit: IpLimit,
+        now: Millis,
+    ) -> Result<bool> {
+        // One upsert under the row's lock, so that nodes counting at once all
+        // count; the right-hand sides see the row as it was: a window that ran
+        // out starts again at this failure.
+        let failures: i64 = sqlx::query_scalar(
+            "INSERT INTO console_sign_in_ips AS s (ip, window_start, failures) \
+             VALUES ($1, $2, 1) ON CONFLICT (ip) DO UPDATE SET \
+             failures = CASE WHEN s.window_start + $3 > $2 THEN s.failures + 1 ELSE 1 END, \
+             window_start = CASE WHEN s.window_start + $3 > $2 THEN s.window_start ELSE $2 END \
+             RETURNING failures::BIGINT",
+        )
+        .bind(ip)
+        .bind(now)
+        .bind(limit.window_ms)
+        .fetch_one(self.pool())
+        .await
+        .map_err(map_err)?;
+        Ok(failures >= limit.max_failures)
     }
 }

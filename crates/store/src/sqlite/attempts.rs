@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use rusqlite::{params, Row};
 
 use super::{all, col, map_err, one, SqliteStore};
-use crate::{AttemptRecord, Attempts, NewAttempt, Result, OUTCOME_REFUSED};
+use crate::{AttemptCursor, AttemptRecord, Attempts, NewAttempt, Result, OUTCOME_REFUSED};
 
 const COLUMNS: &str = "SELECT id, tenant_id, scheme, scene, session_id, number, device_id, ip, \
      outcome, endpoint_score, number_score, fired_rules, path, at FROM fusion_attempts";
@@ -58,13 +58,16 @@ impl Attempts for SqliteStore {
         .await
     }
 
-    async fn list_attempts(
+    async fn list_attempts_page(
         &self,
         tenant_id: i64,
         refused_only: bool,
+        before: Option<AttemptCursor>,
         limit: u32,
     ) -> Result<Vec<AttemptRecord>> {
         let limit = i64::from(limit);
+        // Without a cursor, one past every attempt.
+        let (before_at, before_id) = before.map_or((i64::MAX, i64::MAX), |c| (c.at, c.id));
         self.read(move |conn| {
             // The outcome is written into the statement, not bound, so that the
             // partial index of refused attempts can serve it.
@@ -76,9 +79,11 @@ impl Attempts for SqliteStore {
             all(
                 conn,
                 &format!(
-                    "{COLUMNS} WHERE tenant_id = ? {filter} ORDER BY at DESC, id DESC LIMIT ?"
+                    "{COLUMNS} WHERE tenant_id = ?1 {filter} \
+                     AND (at < ?2 OR (at = ?2 AND id < ?3)) \
+                     ORDER BY at DESC, id DESC LIMIT ?4"
                 ),
-                params![tenant_id, limit],
+                params![tenant_id, before_at, before_id, limit],
                 record,
             )
         })

@@ -53,6 +53,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "console_users",
         sql: include_str!("../../migrations/sqlite/0009_console_users.sql"),
     },
+    Migration {
+        version: 11,
+        name: "sign_in_ips",
+        sql: include_str!("../../migrations/sqlite/0011_sign_in_ips.sql"),
+    },
 ];
 
 /// Brings the schema up to date, or refuses a database newer than this build;

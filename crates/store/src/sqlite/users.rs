@@ -5,9 +5,9 @@ use async_trait::async_trait;
 use numgate_domain::clock::Millis;
 use rusqlite::{params, Connection, Row};
 
-use super::{all, col, execute, map_conflict, map_err, one, optional, SqliteStore};
+use super::{all, col, execute, exists, map_conflict, map_err, one, optional, SqliteStore};
 use crate::{
-    ConsoleSession, ConsoleUsers, Lockout, NewConsoleSession, NewUser, Result, StoreError,
+    ConsoleSession, ConsoleUsers, IpLimit, Lockout, NewConsoleSession, NewUser, Result, StoreError,
     UserRecord, UserRole,
 };
 
@@ -212,6 +212,44 @@ impl ConsoleUsers for SqliteStore {
                 "DELETE FROM console_sessions WHERE id_hash = ?",
                 params![id_hash],
             )? == 1)
+        })
+        .await
+    }
+
+    async fn sign_in_ip_blocked(&self, ip: &str, limit: IpLimit, now: Millis) -> Result<bool> {
+        let ip = ip.to_owned();
+        self.read(move |conn| {
+            exists(
+                conn,
+                "SELECT 1 FROM console_sign_in_ips \
+                 WHERE ip = ? AND failures >= ? AND window_start + ? > ?",
+                params![ip, limit.max_failures, limit.window_ms, now],
+            )
+        })
+        .await
+    }
+
+    async fn record_sign_in_ip_failure(
+        &self,
+        ip: &str,
+        limit: IpLimit,
+        now: Millis,
+    ) -> Result<bool> {
+        let ip = ip.to_owned();
+        self.write_atomic(move |conn| {
+            // The right-hand sides see the row as it was: a window that ran out
+            // starts again at this failure.
+            let failures: i64 = one(
+                conn,
+                "INSERT INTO console_sign_in_ips (ip, window_start, failures) VALUES (?1, ?2, 1) \
+                 ON CONFLICT (ip) DO UPDATE SET \
+                 failures = CASE WHEN window_start + ?3 > ?2 THEN failures + 1 ELSE 1 END, \
+                 window_start = CASE WHEN window_start + ?3 > ?2 THEN window_start ELSE ?2 END \
+                 RETURNING failures",
+                params![ip, now, limit.window_ms],
+                |row| row.get(0).map_err(map_err),
+            )?;
+            Ok(failures >= limit.max_failures)
         })
         .await
     }

@@ -91,3 +91,52 @@ async fn attempts_are_listed_newest_first_and_refused_ones_alone_on_request() {
         );
     }
 }
+
+#[tokio::test]
+async fn attempts_are_paged_newest_first_by_cursor_and_pages_do_not_shift() {
+    for b in backends().await {
+        let s = &*b.store;
+        let t = tenant(s, "acme").await;
+        // Two attempts at the same millisecond: the id orders them.
+        let times = [T0, T0 + SEC, T0 + SEC, T0 + 2 * SEC, T0 + 3 * SEC];
+        let mut ids = Vec::new();
+        for at in times {
+            ids.push(
+                s.record_attempt(attempt(t.id, "refused", at))
+                    .await
+                    .unwrap(),
+            );
+        }
+        s.record_attempt(attempt(t.id, "pass", T0 + 4 * SEC))
+            .await
+            .unwrap();
+
+        let first = s.list_attempts_page(t.id, true, None, 2).await.unwrap();
+        let page: Vec<i64> = first.iter().map(|a| a.id).collect();
+        assert_eq!(page, vec![ids[4], ids[3]], "{}", b.name);
+        // A newer attempt arrives between pages: the next page is unchanged.
+        s.record_attempt(attempt(t.id, "refused", T0 + 5 * SEC))
+            .await
+            .unwrap();
+        let second = s
+            .list_attempts_page(t.id, true, Some(first[1].cursor()), 2)
+            .await
+            .unwrap();
+        let page: Vec<i64> = second.iter().map(|a| a.id).collect();
+        assert_eq!(page, vec![ids[2], ids[1]], "{}", b.name);
+        let third = s
+            .list_attempts_page(t.id, true, Some(second[1].cursor()), 2)
+            .await
+            .unwrap();
+        let page: Vec<i64> = third.iter().map(|a| a.id).collect();
+        assert_eq!(page, vec![ids[0]], "{}", b.name);
+        assert!(s
+            .list_attempts_page(t.id, true, Some(third[0].cursor()), 2)
+            .await
+            .unwrap()
+            .is_empty());
+        // Without refused_only the pass is there too.
+        let all = s.list_attempts_page(t.id, false, None, 10).await.unwrap();
+        assert_eq!(all.len(), 7, "{}", b.name);
+    }
+}

@@ -1,7 +1,8 @@
 //! Conformance: console users, the sign-in lockout and console sessions.
 
 use numgate_store::{
-    Lockout, NewConsoleSession, NewUser, PurgeCutoffs, Store, StoreError, UserRecord, UserRole,
+    IpLimit, Lockout, NewConsoleSession, NewUser, PurgeCutoffs, Store, StoreError, UserRecord,
+    UserRole,
 };
 
 use crate::support::{backends, tenant, HOUR, SEC, T0};
@@ -309,5 +310,120 @@ async fn purge_removes_idle_and_expired_console_sessions_only() {
             .is_some());
         // Users are never purged.
         assert!(s.find_user("root").await.unwrap().is_some());
+    }
+}
+
+const IP_LIMIT: IpLimit = IpLimit {
+    max_failures: 3,
+    window_ms: 15 * 60 * SEC,
+};
+
+#[tokio::test]
+async fn failures_from_an_address_block_it_until_its_window_ends() {
+    for b in backends().await {
+        let s = &*b.store;
+        let ip = "192.0.2.7";
+        assert!(!s.sign_in_ip_blocked(ip, IP_LIMIT, T0).await.unwrap());
+        assert!(!s.record_sign_in_ip_failure(ip, IP_LIMIT, T0).await.unwrap());
+        assert!(!s
+            .record_sign_in_ip_failure(ip, IP_LIMIT, T0 + 60 * SEC)
+            .await
+            .unwrap());
+        assert!(!s
+            .sign_in_ip_blocked(ip, IP_LIMIT, T0 + 61 * SEC)
+            .await
+            .unwrap());
+        // The third in the window blocks the address, not another one.
+        assert!(
+            s.record_sign_in_ip_failure(ip, IP_LIMIT, T0 + 120 * SEC)
+                .await
+                .unwrap(),
+            "{}",
+            b.name
+        );
+        assert!(s
+            .sign_in_ip_blocked(ip, IP_LIMIT, T0 + 121 * SEC)
+            .await
+            .unwrap());
+        assert!(!s
+            .sign_in_ip_blocked("192.0.2.8", IP_LIMIT, T0 + 121 * SEC)
+            .await
+            .unwrap());
+        // The window started at the first failure: it ends 15 minutes after it.
+        let end = T0 + 15 * 60 * SEC;
+        assert!(s.sign_in_ip_blocked(ip, IP_LIMIT, end - 1).await.unwrap());
+        assert!(
+            !s.sign_in_ip_blocked(ip, IP_LIMIT, end).await.unwrap(),
+            "{}",
+            b.name
+        );
+        // A failure after it starts a new window with one failure.
+        assert!(!s
+            .record_sign_in_ip_failure(ip, IP_LIMIT, end)
+            .await
+            .unwrap());
+        assert!(!s
+            .record_sign_in_ip_failure(ip, IP_LIMIT, end + 1)
+            .await
+            .unwrap());
+        assert!(s
+            .record_sign_in_ip_failure(ip, IP_LIMIT, end + 2)
+            .await
+            .unwrap());
+    }
+}
+
+#[tokio::test]
+async fn concurrent_failures_from_an_address_are_all_counted() {
+    for b in backends().await {
+        let s = b.store.clone();
+        let limit = IpLimit {
+            max_failures: 40,
+            window_ms: HOUR,
+        };
+        let tasks: Vec<_> = (0..40)
+            .map(|_| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    s.record_sign_in_ip_failure("198.51.100.1", limit, T0)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut blocked = 0;
+        for t in tasks {
+            blocked += usize::from(t.await.unwrap());
+        }
+        assert_eq!(blocked, 1, "{}: exactly the 40th reaches the limit", b.name);
+        assert!(s
+            .sign_in_ip_blocked("198.51.100.1", limit, T0)
+            .await
+            .unwrap());
+    }
+}
+
+#[tokio::test]
+async fn purge_removes_sign_in_windows_a_day_after_they_started() {
+    for b in backends().await {
+        let s = &*b.store;
+        s.record_sign_in_ip_failure("192.0.2.1", IP_LIMIT, T0)
+            .await
+            .unwrap();
+        s.record_sign_in_ip_failure("192.0.2.2", IP_LIMIT, T0 + 2 * HOUR)
+            .await
+            .unwrap();
+        let counts = s.purge(PurgeCutoffs::new(T0 + 25 * HOUR, 0)).await.unwrap();
+        assert_eq!(counts.sign_in_ips, 1, "{}", b.name);
+        // The kept window still counts.
+        for _ in 0..2 {
+            s.record_sign_in_ip_failure("192.0.2.2", IP_LIMIT, T0 + 2 * HOUR + SEC)
+                .await
+                .unwrap();
+        }
+        assert!(s
+            .sign_in_ip_blocked("192.0.2.2", IP_LIMIT, T0 + 2 * HOUR + SEC)
+            .await
+            .unwrap());
     }
 }
