@@ -54,6 +54,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "console_users",
         sql: include_str!("../../migrations/postgres/0009_console_users.sql"),
     },
+    Migration {
+        version: 10,
+        name: "sms_catalog_review",
+        sql: include_str!("../../migrations/postgres/0010_sms_catalog_review.sql"),
+    },
 ];
 
 /// The advisory lock that nodes starting together take turns on ("numgate1" in

@@ -53,6 +53,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "console_users",
         sql: include_str!("../../migrations/sqlite/0009_console_users.sql"),
     },
+    Migration {
+        version: 10,
+        name: "sms_catalog_review",
+        sql: include_str!("../../migrations/sqlite/0010_sms_catalog_review.sql"),
+    },
 ];
 
 /// Brings the schema up to date, or refuses a database newer than this build;
