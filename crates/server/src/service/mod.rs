@@ -12,4 +12,5 @@ pub mod policies;
 pub mod schemes;
 pub mod send_details;
 pub mod sms_auth;
+pub mod sms_catalog;
 pub mod stats;
