@@ -187,8 +187,10 @@
 
   function outboxTab() {
     const out = el("div", { id: "sms-outbox-result" });
+    const phoneInput = el("input", { id: "sms-outbox-phone", type: "text" });
+    // Runs once before the panel is in the page: read the input itself.
     const load = async () => {
-      const phone = document.getElementById("sms-outbox-phone").value;
+      const phone = phoneInput.value.trim();
       const r = await C.get("/console/api/sms/outbox" + (phone ? "?phone=" + encodeURIComponent(phone) : ""));
       out.replaceChildren(C.table("sms-outbox", [
         { key: "sms_time", cell: (m) => C.when(m.created_at) },
@@ -199,7 +201,7 @@
       ], r.messages));
     };
     const form = el("form", { className: "inline", id: "sms-outbox-form" },
-      input("sms-outbox-phone", "sms_phone"),
+      el("label", {}, C.t("sms_phone"), phoneInput),
       el("button", { id: "sms-outbox-search", type: "submit" }, C.t("search")));
     form.addEventListener("submit", (ev) => { ev.preventDefault(); load().catch(() => {}); });
     load().catch(() => {});

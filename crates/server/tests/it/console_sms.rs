@@ -739,6 +739,7 @@ async fn a_sent_code_is_found_in_the_send_records_and_the_outbox() {
 
     // The code itself is in the development outbox.
     click(&c, "#sms-tab-outbox").await;
+    wait_text(&c, "#sms-outbox tbody", |t| t.contains(&biz)).await;
     fill(&c, "#sms-outbox-phone", &p).await;
     click(&c, "#sms-outbox-search").await;
     let text = wait_text(&c, "#sms-outbox tbody", |t| t.contains(&biz)).await;
