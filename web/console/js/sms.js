@@ -41,8 +41,40 @@
 
   function purpose(p) { return p ? C.t("sms_purpose_" + p) : ""; }
 
-  async function signatureDialog(prefill) {
-    const v = await C.dialog("sms-signature-dialog", "sms_new_signature", [
+  // Opens a form dialog until its submission is accepted or it is cancelled: a
+  // refused one opens again with what was typed and the reason.
+  async function submitLoop(open, path) {
+    let values = null;
+    let error = "";
+    for (;;) {
+      const pending = open(values);
+      if (error) {
+        const e = document.querySelector("dialog.dialog[open] p.error");
+        if (e) { e.textContent = error; }
+      }
+      const v = await pending;
+      if (!v) { C.showError(""); return; }
+      try {
+        await send(path, v);
+        await draw();
+        return;
+      } catch (e) {
+        values = v;
+        error = document.getElementById("error").textContent || e.message;
+      }
+    }
+  }
+
+  function signatureDialog(prefill) {
+    return submitLoop((typed) => signatureForm(typed || prefill), "/console/api/sms/signatures");
+  }
+
+  function templateDialog() {
+    return submitLoop(templateForm, "/console/api/sms/templates");
+  }
+
+  function signatureForm(prefill) {
+    return C.dialog("sms-signature-dialog", "sms_new_signature", [
       { name: "name", key: "sms_sign_name", required: true, value: prefill && prefill.name },
       { name: "purpose", key: "sms_purpose", value: (prefill && prefill.purpose) || "own",
         options: [["own", C.t("sms_purpose_own")], ["others", C.t("sms_purpose_others")]] },
@@ -50,22 +82,17 @@
       { name: "owner_id_number", key: "sms_owner_id_number", value: prefill && prefill.owner_id_number },
       { name: "contact_phone", key: "sms_contact_phone", value: prefill && prefill.contact_phone },
     ], el("p", { className: "note" }, C.t("sms_owner_note")));
-    if (!v) { return; }
-    await send("/console/api/sms/signatures", v);
-    await draw();
   }
 
-  async function templateDialog() {
-    const v = await C.dialog("sms-template-dialog", "sms_new_template", [
-      { name: "name", key: "sms_template_name", required: true },
-      { name: "template_type", key: "sms_template_type", value: "0",
+  function templateForm(typed) {
+    const t = typed || {};
+    return C.dialog("sms-template-dialog", "sms_new_template", [
+      { name: "name", key: "sms_template_name", required: true, value: t.name },
+      { name: "template_type", key: "sms_template_type", value: t.template_type || "0",
         options: ["0", "1", "2", "3"].map((k) => [k, C.t("sms_type_" + k)]) },
-      { name: "content", key: "sms_content", type: "textarea", required: true },
-      { name: "remark", key: "sms_remark" },
+      { name: "content", key: "sms_content", type: "textarea", required: true, value: t.content },
+      { name: "remark", key: "sms_remark", value: t.remark },
     ], el("p", { className: "note" }, C.t("sms_content_note")));
-    if (!v) { return; }
-    await send("/console/api/sms/templates", v);
-    await draw();
   }
 
   function signaturesTab(d) {

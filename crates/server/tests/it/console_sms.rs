@@ -746,3 +746,78 @@ async fn a_sent_code_is_found_in_the_send_records_and_the_outbox() {
     assert!(text.contains(&format!("您的验证码为{code}")), "{text}");
     c.close().await.unwrap();
 }
+
+/// A tenant user submits a signature in the dialog (a refused one comes back
+/// with what was typed and why); the operator approves it on the approval tab.
+#[tokio::test]
+async fn a_signature_is_submitted_and_approved_in_the_browser() {
+    let Some(path) = crate::browser::chromedriver() else {
+        return;
+    };
+    let (app, data) = console_app().await;
+    add_user(&app, &data, "alice", Some(DEFAULT_TENANT)).await;
+    add_user(&app, &data, "root", None).await;
+
+    let (_driver, c, _profile) = signed_in_browser(&path, &app, "alice").await;
+    click(&c, "#nav-sms").await;
+    wait_text(&c, "#sms-signatures", |t| t.contains("complimentary")).await;
+    assert!(
+        c.find(fantoccini::Locator::Css("#sms-tab-review"))
+            .await
+            .is_err(),
+        "a tenant user has no approval tab"
+    );
+    click(&c, "#sms-new-signature").await;
+    fill(&c, "#sms-signature-dialog-name", "鲸落科技").await;
+    fill(&c, "#sms-signature-dialog-owner_name", "鲸落科技有限公司").await;
+    fill(
+        &c,
+        "#sms-signature-dialog-owner_id_number",
+        "91350100M000100Y44",
+    )
+    .await;
+    fill(&c, "#sms-signature-dialog-contact_phone", "13800138000").await;
+    click(&c, "#sms-signature-dialog-save").await;
+    wait_text(&c, "#sms-signature-dialog-error", |t| {
+        t.contains("credit code or ID number is not valid")
+    })
+    .await;
+    fill(&c, "#sms-signature-dialog-owner_id_number", CREDIT_CODE).await;
+    click(&c, "#sms-signature-dialog-save").await;
+    wait_text(&c, "#sms-signatures", |t| {
+        t.contains("鲸落科技") && t.contains("pending")
+    })
+    .await;
+    c.close().await.unwrap();
+
+    let (_driver, c, _profile) = signed_in_browser(&path, &app, "root").await;
+    click(&c, "#nav-sms").await;
+    click(&c, "#sms-tab-review").await;
+    wait_text(&c, "#sms-pending-signatures", |t| t.contains("鲸落科技")).await;
+    click(&c, "#sms-approve-signature-0").await;
+    wait_text(&c, "#sms-pending-signatures tbody", |t| {
+        !t.contains("鲸落科技")
+    })
+    .await;
+    click(&c, "#sms-tab-signatures").await;
+    wait_text(&c, "#sms-signatures", |t| {
+        t.contains("鲸落科技") && !t.contains("pending")
+    })
+    .await;
+    c.close().await.unwrap();
+    let sig = data
+        .store
+        .find_signature(
+            data.store
+                .find_tenant(DEFAULT_TENANT)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            "鲸落科技",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(sig.approved);
+}
