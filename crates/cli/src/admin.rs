@@ -284,7 +284,7 @@ pub async fn sms(global: &Global, cmd: SmsCmd) -> anyhow::Result<()> {
             if json {
                 let rows: Vec<_> = list
                     .iter()
-                    .map(|s| json!({"SignName": s.name, "Complimentary": s.complimentary, "Approved": s.approved}))
+                    .map(|s| json!({"SignName": s.name, "Complimentary": s.complimentary, "Approved": s.approved, "Status": s.status.as_str()}))
                     .collect();
                 print_json(&json!(rows))?;
             } else {
@@ -294,8 +294,7 @@ pub async fn sms(global: &Global, cmd: SmsCmd) -> anyhow::Result<()> {
                     } else {
                         "custom"
                     };
-                    let status = if s.approved { "approved" } else { "pending" };
-                    println!("{}\t{kind}\t{status}", s.name);
+                    println!("{}\t{kind}\t{}", s.name, s.status.as_str());
                 }
             }
         }
@@ -308,7 +307,7 @@ pub async fn sms(global: &Global, cmd: SmsCmd) -> anyhow::Result<()> {
                     .iter()
                     .map(|s| {
                         json!({"TemplateCode": s.code, "TemplateName": s.name, "TemplateContent": s.content,
-                               "Complimentary": s.complimentary, "Approved": s.approved})
+                               "Complimentary": s.complimentary, "Approved": s.approved, "Status": s.status.as_str()})
                     })
                     .collect();
                 print_json(&json!(rows))?;
@@ -319,7 +318,13 @@ pub async fn sms(global: &Global, cmd: SmsCmd) -> anyhow::Result<()> {
                     } else {
                         "custom"
                     };
-                    println!("{}\t{}\t{kind}\t{}", s.code, s.name, s.content);
+                    println!(
+                        "{}\t{}\t{kind}\t{}\t{}",
+                        s.code,
+                        s.name,
+                        s.status.as_str(),
+                        s.content
+                    );
                 }
             }
         }

@@ -7,6 +7,7 @@
 //! - [`clock`]: time as an injected dependency.
 //! - [`access_token`]: the sealed AccessToken of the carrier flows.
 //! - [`secrets`]: the master key, sealing of stored secrets, keyed hashes of codes.
+//! - [`sms_catalog`]: rules of custom SMS signatures and templates submitted for approval.
 //! - [`names`]: small validated identifiers (scheme names, OutId, sign names).
 //! - [`fusion`]: Fusion-Auth's scenes, policy graph, risk scoring and walker.
 //! - [`captcha`]: ALTCHA proof-of-work challenges, signed, session-bound, short-lived.
@@ -21,6 +22,7 @@ pub mod fusion;
 pub mod names;
 pub mod phone;
 pub mod secrets;
+pub mod sms_catalog;
 pub mod stats;
 pub mod template;
 

@@ -16,6 +16,7 @@
 //! durably committed. One-time things are consumed by one conditional update.
 #![forbid(unsafe_code)]
 
+mod catalog;
 pub mod location;
 pub mod model;
 mod policy;
@@ -31,6 +32,7 @@ mod users;
 use async_trait::async_trait;
 use numgate_domain::clock::Millis;
 
+pub use catalog::*;
 pub use location::{open, open_with, AnyStore, StoreLocation};
 pub use model::*;
 pub use postgres::{PgOptions, PgStore};
@@ -117,6 +119,18 @@ pub trait SmsCatalog: Send + Sync {
     async fn list_templates(&self, tenant_id: i64) -> Result<Vec<SmsTemplate>>;
     async fn find_signature(&self, tenant_id: i64, name: &str) -> Result<Option<SmsSignature>>;
     async fn find_template(&self, tenant_id: i64, code: &str) -> Result<Option<SmsTemplate>>;
+    /// Stores a custom signature as pending. A pending or rejected custom
+    /// signature of that name is replaced (a resubmission, its review cleared);
+    /// an approved or complimentary one is `Conflict("signature")`.
+    async fn submit_signature(&self, new: NewSignature) -> Result<SmsSignature>;
+    /// Stores a custom template as pending; a taken code is `Conflict("template")`.
+    async fn submit_template(&self, new: NewTemplate) -> Result<SmsTemplate>;
+    /// Approves or rejects a pending custom signature with one conditional
+    /// update (pending, not complimentary, submitted at `review.submitted_at`);
+    /// `None` when there is no such signature.
+    async fn review_signature(&self, review: Review) -> Result<Option<SmsSignature>>;
+    /// As [`SmsCatalog::review_signature`], for a template.
+    async fn review_template(&self, review: Review) -> Result<Option<SmsTemplate>>;
 }
 
 /// Verification codes, their send records and the SMS dispatch queue.
@@ -186,6 +200,13 @@ pub trait SmsQueue: Send + Sync {
     async fn put_outbox(&self, entry: OutboxEntry) -> Result<()>;
     /// The outbox, newest first, optionally for one number (digits with country code).
     async fn list_outbox(&self, phone: Option<&str>, limit: u32) -> Result<Vec<OutboxEntry>>;
+    /// The tenant's own outbox, newest first, optionally for one number.
+    async fn list_tenant_outbox(
+        &self,
+        tenant_id: i64,
+        phone: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>>;
 }
 
 /// What happens to a message after its channel took it: receipts, the delivery

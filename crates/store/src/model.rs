@@ -1,6 +1,7 @@
 //! The records of the store and the inputs and outcomes of its operations.
 //! Times are Unix milliseconds ([`Millis`]).
 
+use crate::catalog::{OwnerDetails, ReviewStatus, ReviewTrail};
 use numgate_domain::clock::Millis;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +47,13 @@ pub struct SmsSignature {
     /// Complimentary signatures come with every tenant and may be used only with
     /// complimentary templates.
     pub complimentary: bool,
+    /// `status == Approved`: only an approved signature sends.
     pub approved: bool,
+    pub status: ReviewStatus,
+    /// `own` or `others` (custom signatures).
+    pub purpose: Option<String>,
+    pub owner: OwnerDetails,
+    pub review: ReviewTrail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +64,14 @@ pub struct SmsTemplate {
     /// The text, with `${name}` variables.
     pub content: String,
     pub complimentary: bool,
+    /// `status == Approved`: only an approved template sends.
     pub approved: bool,
+    pub status: ReviewStatus,
+    /// Alibaba's TemplateType (custom templates): 0 verification code,
+    /// 1 notification, 2 promotion, 3 international.
+    pub template_type: Option<i32>,
+    pub remark: Option<String>,
+    pub review: ReviewTrail,
 }
 
 /// Identifies whose code it is: a number within a tenant's scheme.

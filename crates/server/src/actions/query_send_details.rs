@@ -1,7 +1,6 @@
 //! `QuerySendDetails`: a day of one number's code messages and their delivery.
 
-use chrono::{NaiveDate, TimeZone};
-use numgate_store::SendStatus;
+use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 use super::{payload, phone_param, Caller, Payload};
@@ -15,18 +14,10 @@ pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payloa
     let phone = phone_param(p)?;
     let date = NaiveDate::parse_from_str(p.required("SendDate")?, "%Y%m%d")
         .map_err(|_| bad("SendDate must be a date in the form yyyyMMdd"))?;
-    let page_size = p.required_int("PageSize")?;
-    if !(1..=50).contains(&page_size) {
-        return Err(bad("PageSize must be 1 to 50"));
-    }
-    let page = p.required_int("CurrentPage")?;
-    if !(1..=100_000).contains(&page) {
-        return Err(bad("CurrentPage must be at least 1"));
-    }
+    // Ranges and lengths are the service's rules (the console's search too).
+    let page_size = u32::try_from(p.required_int("PageSize")?).unwrap_or(0);
+    let page = u32::try_from(p.required_int("CurrentPage")?).unwrap_or(0);
     let biz_id = p.opt("BizId").map(str::to_owned);
-    if biz_id.as_ref().is_some_and(|b| b.len() > 64) {
-        return Err(bad("BizId must be at most 64 characters"));
-    }
     let (total, records) = send_details::query(
         state,
         caller.tenant.id,
@@ -34,32 +25,25 @@ pub async fn run(state: &AppState, caller: &Caller, p: &Params) -> Result<Payloa
             phone,
             biz_id,
             date,
-            page: page as u32,
-            page_size: page_size as u32,
+            page,
+            page_size,
         },
     )
     .await?;
 
-    let tz = send_details::offset(state);
-    let fmt = |ms: i64| {
-        tz.timestamp_millis_opt(ms)
-            .single()
-            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-    };
     let rows: Vec<Value> = records
         .into_iter()
         .map(|r| {
+            let shown = send_details::show(state, r);
+            let r = shown.record;
             json!({
                 "PhoneNum": r.phone,
                 "SendStatus": r.status as i64,
-                "ErrCode": r.err_code.unwrap_or_else(|| match r.status {
-                    SendStatus::Delivered => "DELIVERED".into(),
-                    _ => String::new(),
-                }),
+                "ErrCode": shown.err_code,
                 "TemplateCode": r.template_code,
                 "Content": r.content,
-                "SendDate": fmt(r.sent_at),
-                "ReceiveDate": r.received_at.and_then(fmt),
+                "SendDate": shown.send_date,
+                "ReceiveDate": shown.receive_date,
                 "OutId": r.out_id,
                 "BizId": r.biz_id,
             })

@@ -14,4 +14,5 @@ pub mod risk_lists;
 pub mod schemes;
 pub mod send_details;
 pub mod sms_auth;
+pub mod sms_catalog;
 pub mod stats;

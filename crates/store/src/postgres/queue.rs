@@ -151,4 +151,37 @@ impl SmsQueue for PgStore {
         };
         rows.map_err(map_err)?.iter().map(outbox_entry).collect()
     }
+
+    async fn list_tenant_outbox(
+        &self,
+        tenant_id: i64,
+        phone: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>> {
+        const COLUMNS: &str =
+            "SELECT message_id, tenant_id, biz_id, phone, sealed_text, status, created_at FROM outbox";
+        let rows = match phone {
+            Some(phone) => {
+                sqlx::query(&format!(
+                    "{COLUMNS} WHERE phone = $1 AND tenant_id = $2 \
+                     ORDER BY created_at DESC, message_id DESC LIMIT $3"
+                ))
+                .bind(phone)
+                .bind(tenant_id)
+                .bind(i64::from(limit))
+                .fetch_all(self.pool())
+                .await
+            }
+            None => {
+                sqlx::query(&format!(
+                "{COLUMNS} WHERE tenant_id = $1 ORDER BY created_at DESC, message_id DESC LIMIT $2"
+            ))
+                .bind(tenant_id)
+                .bind(i64::from(limit))
+                .fetch_all(self.pool())
+                .await
+            }
+        };
+        rows.map_err(map_err)?.iter().map(outbox_entry).collect()
+    }
 }

@@ -54,6 +54,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0009_console_users.sql"),
     },
     Migration {
+        version: 10,
+        name: "sms_catalog_review",
+        sql: include_str!("../../migrations/sqlite/0010_sms_catalog_review.sql"),
+    },
+    Migration {
         version: 11,
         name: "sign_in_ips",
         sql: include_str!("../../migrations/sqlite/0011_sign_in_ips.sql"),

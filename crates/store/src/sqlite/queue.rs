@@ -147,4 +147,36 @@ impl SmsQueue for SqliteStore {
         })
         .await
     }
+
+    async fn list_tenant_outbox(
+        &self,
+        tenant_id: i64,
+        phone: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>> {
+        const COLUMNS: &str =
+            "SELECT message_id, tenant_id, biz_id, phone, sealed_text, status, created_at FROM outbox";
+        let phone = phone.map(str::to_owned);
+        let limit = i64::from(limit);
+        self.read(move |conn| match phone {
+            Some(phone) => all(
+                conn,
+                &format!(
+                    "{COLUMNS} WHERE phone = ? AND tenant_id = ? \
+                     ORDER BY created_at DESC, message_id DESC LIMIT ?"
+                ),
+                params![phone, tenant_id, limit],
+                outbox_entry,
+            ),
+            None => all(
+                conn,
+                &format!(
+                    "{COLUMNS} WHERE tenant_id = ? ORDER BY created_at DESC, message_id DESC LIMIT ?"
+                ),
+                params![tenant_id, limit],
+                outbox_entry,
+            ),
+        })
+        .await
+    }
 }

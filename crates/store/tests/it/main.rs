@@ -4,6 +4,7 @@
 
 mod attempts;
 mod billing;
+mod catalog;
 mod codes;
 mod deliveries;
 mod fusion_schemes;

@@ -352,7 +352,7 @@ async fn without_migrating_an_older_schema_is_refused_and_migrate_applies_it() {
     assert!(before.needs_migration());
     assert_eq!(
         store.migrate().await.unwrap(),
-        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 11]
+        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
     );
     assert!(store.schema_status().await.unwrap().is_up_to_date());
     assert!(store.migrate().await.unwrap().is_empty());
