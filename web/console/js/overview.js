@@ -48,7 +48,8 @@
       svg.append(g);
       // A date under every seventh day, counting back from today.
       if ((n - 1 - i) % 7 === 0) {
-        svg.append(el("text", { x, y: H - 6 }, d.day.slice(5)));
+        const last = i === n - 1;
+        svg.append(el("text", { x: last ? x + bw : x, y: H - 6, "text-anchor": last ? "end" : "start" }, d.day.slice(5)));
       }
     });
     return el("figure", { className: "chart-box" }, el("figcaption", {}, C.t("method_" + m.method)), svg);
