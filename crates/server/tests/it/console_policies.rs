@@ -4,8 +4,6 @@
 //! tenant isolation and the audit log; in Chromium, a threshold changed in the
 //! node dialog changes the next Fusion-Auth run.
 
-use std::collections::BTreeMap;
-
 use numgate_client::OpenApi;
 use numgate_domain::clock::Clock;
 use numgate_domain::fusion::{PolicySource, Scene, Settings};
@@ -17,50 +15,6 @@ use serde_json::{json, Value};
 
 use crate::console::{add_user, console_app, Browser, PASSWORD};
 use crate::helpers::TestApp;
-
-const SIGN: &str = "0123456789abcdef0123456789abcdef";
-
-async fn call(api: &OpenApi, action: &str, params: &[(&str, &str)]) -> Value {
-    let p: BTreeMap<String, String> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let (status, body) = api.call_raw(action, &p).await.unwrap();
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-    serde_json::from_slice(&body).unwrap()
-}
-
-/// An Android Fusion-Auth scheme of the API's tenant and its SDK token.
-async fn fusion_scheme(api: &OpenApi, name: &str, package: &str) -> (String, String) {
-    let r = call(
-        api,
-        "CreateSchemeConfig",
-        &[
-            ("SchemeName", name),
-            ("AppName", "Acme"),
-            ("Platform", "Android"),
-            ("AndroidPackageName", package),
-            ("AndroidPackageSign", SIGN),
-        ],
-    )
-    .await;
-    assert_eq!(r["Code"], "OK", "{r}");
-    let code = r["Model"]["SchemeCode"].as_str().unwrap().to_owned();
-    let r = call(
-        api,
-        "GetFusionAuthToken",
-        &[
-            ("SchemeCode", &code),
-            ("Platform", "Android"),
-            ("PackageName", package),
-            ("PackageSign", SIGN),
-            ("DurationSeconds", "900"),
-        ],
-    )
-    .await;
-    assert_eq!(r["Code"], "OK", "{r}");
-    (code, r["Model"].as_str().unwrap().to_owned())
-}
 
 /// The first step of a logon run from an emulator behind a proxy (high
 /// endpoint risk by default), each from a new device so that no velocity rule adds up.
@@ -94,7 +48,8 @@ struct World {
 async fn world() -> World {
     let (app, data) = console_app().await;
     add_user(&app, &data, "alice", Some(DEFAULT_TENANT)).await;
-    let (scheme, token) = fusion_scheme(&app.client(), "console-policy", "com.acme.cp").await;
+    let (scheme, token) =
+        crate::fusion_policy::scheme(&app.client(), "console-policy", "com.acme.cp").await;
     let tenant = data
         .store
         .find_tenant(DEFAULT_TENANT)
@@ -644,7 +599,8 @@ async fn a_tenant_user_sees_and_changes_only_their_own_tenants_policies() {
     .await
     .unwrap();
     let globex_api = OpenApi::new(&w.app.endpoint, &key.id, key.secret.as_ref());
-    let (globex_scheme, _) = fusion_scheme(&globex_api, "globex-fusion", "com.globex.f").await;
+    let (globex_scheme, _) =
+        crate::fusion_policy::scheme(&globex_api, "globex-fusion", "com.globex.f").await;
     add_user(&w.app, &w.data, "gina", Some("globex")).await;
     add_user(&w.app, &w.data, "root", None).await;
     let (mut gina, csrf) = signed_in(&w.app, "gina").await;

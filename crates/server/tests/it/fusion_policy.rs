@@ -29,7 +29,7 @@ async fn call(api: &OpenApi, action: &str, params: &[(&str, &str)]) -> Value {
 }
 
 /// An Android Fusion-Auth scheme of the default tenant and its SDK token.
-async fn scheme(api: &OpenApi, name: &str, package: &str) -> (String, String) {
+pub(crate) async fn scheme(api: &OpenApi, name: &str, package: &str) -> (String, String) {
     let r = call(
         api,
         "CreateSchemeConfig",
