@@ -346,6 +346,35 @@ struct Entry {
     check: Option<String>,
 }
 
+/// Waits until the node has answered `n` sends with OK (its `/metrics`), up to 60 s.
+async fn wait_for_sends(endpoint: &str, n: u64) {
+    let http = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = match http.get(format!("{endpoint}/metrics")).send().await {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let ok: u64 = text
+            .lines()
+            .filter(|l| {
+                l.starts_with("numgate_requests_total{")
+                    && l.contains("action=\"SendSmsVerifyCode\"")
+                    && l.contains("code=\"OK\"")
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64;
+        if ok >= n {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the node answered {ok} sends in 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn unix_now() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -377,7 +406,7 @@ async fn kill_9_of_one_node_under_sdk_load_loses_nothing_acknowledged() {
         .arg(format!("--key-secret={}", c.key_secret))
         .args([
             "--seconds",
-            "8",
+            "12",
             "--threads",
             "6",
             "--phone-base",
@@ -389,7 +418,9 @@ async fn kill_9_of_one_node_under_sdk_load_loses_nothing_acknowledged() {
         .env_remove("HTTP_PROXY")
         .spawn()
         .expect("run the SDK load");
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Kill node 1 once it has acknowledged some sends (the SDK's start is slow
+    // on a loaded machine: a fixed wait sometimes killed it before any load).
+    wait_for_sends(&c.nodes[1].endpoint, 10).await;
     c.nodes[1].kill9();
     let killed_at = unix_now();
     let status = tokio::task::spawn_blocking(move || load.wait())
