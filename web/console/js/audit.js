@@ -16,7 +16,14 @@
   function settings(text) {
     if (!text) { return ""; }
     let shown = text;
-    try { shown = JSON.stringify(JSON.parse(text), null, 1); } catch (e) { shown = text; }
+    // Settings left empty (null) are not shown.
+    try {
+      const v = JSON.parse(text);
+      const kept = v && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null))
+        : v;
+      shown = JSON.stringify(kept, null, 1);
+    } catch (e) { shown = text; }
     return el("pre", { className: "mono small" }, shown);
   }
 

@@ -156,5 +156,8 @@ async fn in_a_real_browser_the_audit_page_lists_an_open_api_change() {
     let row = wait_text(&c, "#audit-table tbody tr", |t| t.contains(&code)).await;
     assert!(row.contains("fusion_scheme.create"), "{row}");
     assert!(row.contains("Open API"), "{row}");
+    // The settings after the change, without the ones left empty.
+    assert!(row.contains("com.acme.seen"), "{row}");
+    assert!(!row.contains("H5Origin"), "{row}");
     c.close().await.unwrap();
 }
