@@ -306,6 +306,8 @@ fn smsc_sim() -> (SimProcess, String, String) {
 }
 
 /// numgate's configuration: the SMSC as the default channel, a window of 4.
+/// Submits stay outstanding up to 2 minutes: a held submit must not time out
+/// (and free its window slot) while a loaded machine runs the test slowly.
 fn write_smpp_config(dir: &Path, smpp: &str, report_url: &str) -> String {
     let path = dir.join("numgate.toml");
     std::fs::write(
@@ -315,7 +317,8 @@ fn write_smpp_config(dir: &Path, smpp: &str, report_url: &str) -> String {
              [sms.report_urls]\ndefault = \"{report_url}\"\n\
              [[sms.providers]]\nkind = \"smpp\"\nname = \"smsc\"\naddr = \"{smpp}\"\n\
              system_id = \"numgate\"\npassword = \"pw-smsc\"\nwindow = 4\n\
-             source_addr = \"1069000000\"\nreconnect_min_ms = 50\nreconnect_max_ms = 500\n"
+             source_addr = \"1069000000\"\nreconnect_min_ms = 50\nreconnect_max_ms = 500\n\
+             response_timeout_ms = 120000\n"
         ),
     )
     .unwrap();
