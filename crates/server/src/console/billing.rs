@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::api::{actor, invalid, scoped_tenant, TenantQuery};
-use super::session::{ApiSession, ConsoleError};
+use super::session::{parse_json, ApiSession, ConsoleError};
 use crate::service::billing::{self, item_name, yuan4, PlanInput};
 use crate::service::stats::today;
 use crate::state::AppState;
@@ -169,8 +169,7 @@ async fn add_plan(
         return Err(ConsoleError::Forbidden);
     }
     let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;
-    let b: PlanBody = serde_json::from_slice(&bytes)
-        .map_err(|e| invalid("billing.invalid_body", e.to_string()))?;
+    let b: PlanBody = parse_json(&bytes)?;
     let count = match &b.count {
         Value::Number(n) => n.as_u64(),
         Value::String(t) => t.trim().parse::<u64>().ok(),

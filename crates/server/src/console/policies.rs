@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::api::{actor, invalid, scoped_tenant, TenantQuery};
-use super::session::{ApiSession, ConsoleError};
+use super::session::{parse_json, ApiSession, ConsoleError};
 use crate::service::billing::{fusion_node_charges, item_name, yuan};
 use crate::service::policies::{self, Change, NodeEdit};
 use crate::state::AppState;
@@ -90,7 +90,7 @@ async fn set_node(
         #[serde(default)]
         next: Option<Value>,
     }
-    let b: Body = parse_body(&body)?;
+    let b: Body = parse_json(&body)?;
     let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;
     let scene = parse_scene(&b.scene)?;
     let scheme = b.scheme.as_deref().filter(|c| !c.is_empty());
@@ -132,7 +132,7 @@ async fn restore_node(
         #[serde(default)]
         version: Option<i64>,
     }
-    let b: Body = parse_body(&body)?;
+    let b: Body = parse_json(&body)?;
     let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;
     let scene = parse_scene(&b.scene)?;
     let scheme = b.scheme.as_deref().filter(|c| !c.is_empty());
@@ -166,7 +166,7 @@ async fn set_inherit(
     Query(q): Query<TenantQuery>,
     body: Bytes,
 ) -> Result<Json<Value>, ConsoleError> {
-    let b: SwitchBody = parse_body(&body)?;
+    let b: SwitchBody = parse_json(&body)?;
     let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;
     let scene = parse_scene(&b.scene)?;
     let scheme = b.scheme.as_deref().filter(|c| !c.is_empty());
@@ -189,7 +189,7 @@ async fn set_logging(
     Query(q): Query<TenantQuery>,
     body: Bytes,
 ) -> Result<Json<Value>, ConsoleError> {
-    let b: SwitchBody = parse_body(&body)?;
+    let b: SwitchBody = parse_json(&body)?;
     let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;
     let scene = parse_scene(&b.scene)?;
     let scheme = b.scheme.as_deref().filter(|c| !c.is_empty());
@@ -207,7 +207,7 @@ async fn restore(
     Query(q): Query<TenantQuery>,
     body: Bytes,
 ) -> Result<Json<Value>, ConsoleError> {
-    let b: LevelBody = parse_body(&body)?;
+    let b: LevelBody = parse_json(&body)?;
     let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;
     let scene = parse_scene(&b.scene)?;
     let scheme = b.scheme.as_deref().filter(|c| !c.is_empty());
@@ -231,15 +231,6 @@ fn change<'a>(
         actor: who,
         at: state.clock.now_millis(),
     }
-}
-
-fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ConsoleError> {
-    serde_json::from_slice(body).map_err(|e| {
-        invalid(
-            "isv.INVALID_PARAMETERS",
-            format!("the request is not a policy change: {e}"),
-        )
-    })
 }
 
 /// A scene code, as a number or a string.

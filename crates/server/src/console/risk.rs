@@ -3,7 +3,6 @@
 //! every other caller), and the recent refused Fusion-Auth attempts with the
 //! rules that fired, newest first, a page at a time.
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -12,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::api::{actor, invalid, scoped_tenant, TenantQuery};
-use super::session::{ApiSession, ConsoleError};
+use super::session::{ApiSession, ConsoleError, JsonBody};
 use crate::service::risk_lists::{self, AddEntry};
 use crate::state::AppState;
 
@@ -25,11 +24,6 @@ pub fn routes() -> Router<AppState> {
         .route("/console/api/risk/lists", get(lists).post(add))
         .route("/console/api/risk/lists/remove", post(remove))
         .route("/console/api/risk/refused", get(refused))
-}
-
-/// A JSON body, or a 400 that says what is wrong with it.
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ConsoleError> {
-    serde_json::from_slice(bytes).map_err(|e| invalid("risk.invalid_body", e.to_string()))
 }
 
 /// `GET /console/api/risk/lists`: the tenant's entries by number.
@@ -70,10 +64,9 @@ async fn add(
     State(state): State<AppState>,
     ApiSession(s): ApiSession,
     Query(q): Query<TenantQuery>,
-    bytes: Bytes,
+    JsonBody(b): JsonBody<AddBody>,
 ) -> Result<Json<Value>, ConsoleError> {
     let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;
-    let b: AddBody = body(&bytes)?;
     let entry = risk_lists::add(
         state.store.as_ref(),
         tenant.id,
@@ -104,10 +97,9 @@ async fn remove(
     State(state): State<AppState>,
     ApiSession(s): ApiSession,
     Query(q): Query<TenantQuery>,
-    bytes: Bytes,
+    JsonBody(b): JsonBody<RemoveBody>,
 ) -> Result<Json<Value>, ConsoleError> {
     let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;
-    let b: RemoveBody = body(&bytes)?;
     let removed = risk_lists::remove(
         state.store.as_ref(),
         tenant.id,

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::api::{actor, invalid, scoped_tenant, TenantQuery};
-use super::session::{ApiSession, ConsoleError};
+use super::session::{ApiSession, ConsoleError, JsonBody};
 use crate::service::fusion_schemes::{self, FusionSchemeInput};
 use crate::service::schemes::{self, SchemeInput};
 use crate::state::AppState;
@@ -201,7 +201,7 @@ pub async fn create(
     State(state): State<AppState>,
     ApiSession(s): ApiSession,
     Query(q): Query<TenantQuery>,
-    Json(form): Json<SchemeForm>,
+    JsonBody(form): JsonBody<SchemeForm>,
 ) -> Result<Json<Value>, ConsoleError> {
     let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;
     let who = actor(&s);
@@ -229,7 +229,7 @@ pub async fn update(
     ApiSession(s): ApiSession,
     Query(q): Query<TenantQuery>,
     Path((kind, code)): Path<(String, String)>,
-    Json(form): Json<SchemeForm>,
+    JsonBody(form): JsonBody<SchemeForm>,
 ) -> Result<Json<Value>, ConsoleError> {
     let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;
     let who = actor(&s);

@@ -212,6 +212,34 @@ impl axum::extract::FromRequestParts<AppState> for ApiSession {
     }
 }
 
+/// A console API call's JSON body, as a handler's argument: a body that is not
+/// JSON of the expected shape is a 400 `InvalidParameter` in the console's error
+/// answer, saying what is wrong (whatever its `Content-Type`).
+pub struct JsonBody<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for JsonBody<T> {
+    type Rejection = ConsoleError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| invalid_body("the body could not be read"))?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// A JSON body of the expected shape, else [`JsonBody`]'s 400.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ConsoleError> {
+    serde_json::from_slice(bytes).map_err(|e| invalid_body(&e.to_string()))
+}
+
+fn invalid_body(why: &str) -> ConsoleError {
+    ConsoleError::Invalid {
+        code: "InvalidParameter".to_owned(),
+        message: format!("the request body is not valid: {why}"),
+    }
+}
+
 /// The session of a state-changing API call whose CSRF token is right: 401
 /// without a session, 403 with a wrong or missing token.
 pub async fn require_change(

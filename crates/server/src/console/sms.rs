@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::api::{actor, invalid, scoped_tenant, TenantQuery};
-use super::session::{ApiSession, ConsoleError};
+use super::session::{ApiSession, ConsoleError, JsonBody};
 use crate::service::send_details::{self, DetailsQuery};
 use crate::service::sms_catalog::{self, CatalogError, Decision, SignatureForm, TemplateForm};
 use crate::state::AppState;
@@ -108,7 +108,7 @@ async fn submit_signature(
     State(state): State<AppState>,
     ApiSession(s): ApiSession,
     Query(q): Query<TenantQuery>,
-    Json(b): Json<SignatureBody>,
+    JsonBody(b): JsonBody<SignatureBody>,
 ) -> Result<Json<Value>, ConsoleError> {
     let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;
     let sig = sms_catalog::submit_signature(
@@ -141,7 +141,7 @@ async fn submit_template(
     State(state): State<AppState>,
     ApiSession(s): ApiSession,
     Query(q): Query<TenantQuery>,
-    Json(b): Json<TemplateBody>,
+    JsonBody(b): JsonBody<TemplateBody>,
 ) -> Result<Json<Value>, ConsoleError> {
     let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;
     let tpl = sms_catalog::submit_template(
@@ -199,7 +199,7 @@ async fn review_signature(
     State(state): State<AppState>,
     ApiSession(s): ApiSession,
     Query(q): Query<TenantQuery>,
-    Json(b): Json<ReviewBody>,
+    JsonBody(b): JsonBody<ReviewBody>,
 ) -> Result<Json<Value>, ConsoleError> {
     let d = decision(&s, &b)?;
     let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;
@@ -212,7 +212,7 @@ async fn review_template(
     State(state): State<AppState>,
     ApiSession(s): ApiSession,
     Query(q): Query<TenantQuery>,
-    Json(b): Json<ReviewBody>,
+    JsonBody(b): JsonBody<ReviewBody>,
 ) -> Result<Json<Value>, ConsoleError> {
     let d = decision(&s, &b)?;
     let tenant = scoped_tenant(&state, &s, q.tenant.as_deref()).await?;

@@ -121,8 +121,8 @@ async fn list_entries_are_validated_scoped_to_the_tenant_and_audited() {
             json!({"number": "13800000044", "kind": "block", "note": "x".repeat(201)}),
             "isv.INVALID_PARAMETERS",
         ),
-        (json!({"kind": "block"}), "risk.invalid_body"),
-        (json!([1, 2]), "risk.invalid_body"),
+        (json!({"kind": "block"}), "InvalidParameter"),
+        (json!([1, 2]), "InvalidParameter"),
     ] {
         let (status, v) = post_json(
             &app,
@@ -702,4 +702,32 @@ async fn in_a_real_browser_a_number_put_on_the_block_list_is_refused_by_fusion_a
     assert!(row.contains("block list"), "{row}");
     assert!(!row.contains("13800000043"), "{row}");
     c.close().await.unwrap();
+}
+
+/// A body that is not JSON of the expected shape gets the same answer from every
+/// section: 400, the console's JSON error with `InvalidParameter`, nothing changed.
+#[tokio::test]
+async fn a_malformed_body_gets_invalid_parameter_from_every_section() {
+    let (app, data) = console_app().await;
+    add_user(&app, &data, "root", None).await;
+    let mut root = signed_in(&app, "root").await;
+    for path in [
+        "/console/api/schemes",
+        "/console/api/sms/signatures",
+        "/console/api/sms/templates",
+        "/console/api/sms/signatures/review",
+        "/console/api/risk/lists",
+        "/console/api/risk/lists/remove",
+        "/console/api/billing/plans",
+        "/console/api/policies/node",
+        "/console/api/policies/logging",
+    ] {
+        for body in [json!("not an object"), json!([1, 2])] {
+            let (status, v) = post_json(&app, &mut root, path, body, true).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {v}");
+            assert_eq!(v["error"], "InvalidParameter", "{path}: {v}");
+        }
+    }
+    let (_, log) = root.json("/console/api/audit").await;
+    assert!(log["entries"].as_array().unwrap().is_empty(), "{log}");
 }
